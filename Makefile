@@ -1,0 +1,43 @@
+# diffreg: two commands do everything on a fresh machine with only Python installed.
+#   make test        install into .venv, check notebooks/package are in sync, run nbdev-test and pytest
+#   make reproduce   install into .venv, re-run every experiment notebook with papermill (SCALE=smoke|cpu|paper)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+SCALE  ?= cpu
+STAMP   = $(VENV)/.installed
+
+.PHONY: install test sync-check nbtest pytest reproduce bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+# nbdev-clean and nbdev-export must leave git clean: the package is generated from the notebooks.
+sync-check: $(STAMP)
+	$(BIN)/nbdev-clean
+	$(BIN)/nbdev-export
+	@if [ -n "$$(git status --porcelain -- nbs diffreg)" ]; then \
+	  echo "nbdev-clean/nbdev-export changed files: the notebooks are not clean or the package is stale:"; \
+	  git status --porcelain -- nbs diffreg; git --no-pager diff --stat -- nbs diffreg; exit 1; fi
+
+nbtest: $(STAMP)
+	$(BIN)/nbdev-test --n-workers 2 --timing
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test: sync-check nbtest pytest
+
+reproduce: $(STAMP)
+	$(BIN)/python -m diffreg.pipeline --scale $(SCALE)
+
+bench: $(STAMP)
+	$(BIN)/python -m diffreg.bench lookup
+
+clean:
+	rm -rf runs _docs _proc

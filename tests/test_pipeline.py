@@ -1,0 +1,33 @@
+"""The papermill pipeline end to end, on one small notebook at smoke scale, into a temporary folder."""
+import json, shutil, subprocess, sys
+from pathlib import Path
+import pytest
+from diffreg.pipeline import run_pipeline, experiment_notebooks, NotebookFailed
+from diffreg.results import project_root
+
+ROOT = project_root(Path(__file__).parent)
+
+
+def test_lookup_notebook_regenerates_its_figure(tmp_path):
+    nb = ROOT / 'nbs' / '02_lookup_tables.ipynb'
+    assert nb in experiment_notebooks(ROOT / 'nbs')
+    times = run_pipeline('smoke', [nb], runs=tmp_path, promote=True, root=tmp_path, log=lambda s: None)
+    assert [n for n, _ in times] == [nb.name]
+    assert (tmp_path / 'smoke' / nb.name).exists()                      # the executed notebook
+    assert (tmp_path / 'figures' / 'lookup_mod5.png').stat().st_size > 1000  # promoted into the (temporary) root
+
+
+def test_failure_names_notebook_and_cell(tmp_path):
+    bad = tmp_path / 'nbs' / '99_broken.ipynb'
+    bad.parent.mkdir()
+    cell = lambda src, tags=(): dict(cell_type='code', id=f'c{abs(hash(src)) % 10**8}', metadata=dict(tags=list(tags)), source=src, outputs=[], execution_count=None)
+    bad.write_text(json.dumps(dict(nbformat=4, nbformat_minor=5, metadata=dict(kernelspec=dict(name='python3', display_name='Python 3', language='python')),
+                                   cells=[cell("scale = 'smoke'", ['parameters']), cell('x = 1'), cell("raise ValueError('boom')")])))
+    with pytest.raises(NotebookFailed, match=r"99_broken.ipynb failed in cell \d+.*ValueError: boom"):
+        run_pipeline('smoke', [bad], runs=tmp_path / 'runs', root=tmp_path, log=lambda s: None)
+    assert not (tmp_path / 'figures').exists()                            # nothing promoted
+
+
+def test_cli_rejects_unknown_scale():
+    r = subprocess.run([sys.executable, '-m', 'diffreg.pipeline', '--scale', 'huge'], capture_output=True, text=True)
+    assert r.returncode != 0 and 'invalid choice' in r.stderr
