@@ -7,7 +7,7 @@ Docs: https://diffreg.github.io/diffreg/lookup_tables.html.md"""
 # %% auto #0
 __all__ = ['OPS', 'Op', 'register_op', 'get_ops', 'OuterScatter', 'LookupTable', 'dense_lookup']
 
-# %% ../nbs/02_lookup_tables.ipynb #0abc35be
+# %% ../nbs/02_lookup_tables.ipynb #e52f150c
 import math, dataclasses
 from typing import Callable
 import torch
@@ -15,7 +15,7 @@ from torch import Tensor
 from . import circuits as C
 from .encodings import check_distribution, check_int_range, to_binary, from_binary
 
-# %% ../nbs/02_lookup_tables.ipynb #59d8e877
+# %% ../nbs/02_lookup_tables.ipynb #c499ac1e
 @dataclasses.dataclass(frozen=True)
 class Op:
     "One ALU operation: integer semantics `fn(a, b, n)`, an optional exact fast structured lookup, and its binary circuit."
@@ -44,7 +44,7 @@ def get_ops(ops=None) -> list:
     if len(set(ops)) != len(ops): raise ValueError(f"`ops` has duplicate names: {list(ops)}")
     return [OPS[o] for o in ops]
 
-# %% ../nbs/02_lookup_tables.ipynb #245b7631
+# %% ../nbs/02_lookup_tables.ipynb #3fbba50b
 def _sa(a): return a.sum(-1, keepdim=True)
 def _e(k, like):
     "Unit vector e_k shaped like `like`, times nothing."
@@ -88,7 +88,7 @@ def _not(a, b):
     a0 = a[..., :1]
     return _bool(a0 * _sa(b), a, b)
 
-# %% ../nbs/02_lookup_tables.ipynb #7505e4a8
+# %% ../nbs/02_lookup_tables.ipynb #65b82e6c
 _DIV_PAIRS = {}
 def _div_pairs(n:int, device):
     "The pairs `(j, k)` with `1 <= j < n`, `k*j < n` and their intervals `[k*j, min(k*j+j, n))`, cached per `n`."
@@ -112,11 +112,11 @@ def _div(a, b):
     by_zero = b[..., :1] * _sa(a)                                       # div by 0 -> n-1
     return out + torch.cat([torch.zeros_like(a[..., 1:]), by_zero], -1)
 
-# %% ../nbs/02_lookup_tables.ipynb #d6461c0c
+# %% ../nbs/02_lookup_tables.ipynb #ebe906f3
 def _bit1(r, like): return torch.cat([r, torch.zeros_like(like[..., 1:])], -1)
 def _const(v, like): return to_binary(torch.full(like.shape[:-1], v, dtype=torch.long, device=like.device), like.shape[-1]).to(like)
 
-# %% ../nbs/02_lookup_tables.ipynb #f4adf75c
+# %% ../nbs/02_lookup_tables.ipynb #0a35cd72
 def _idiv(a, b, n): return torch.where(b == 0, n - 1, a // b.clamp(min=1))
 def _imod(a, b, n): return torch.where(b == 0, a, a % b.clamp(min=1))
 
@@ -136,7 +136,7 @@ register_op('copy', 1, lambda a, b, n: a + 0 * b, 'a', _copy, lambda a, b: a + 0
 register_op('zero', 1, lambda a, b, n: 0 * (a + b), '0', _zero, lambda a, b: 0 * (a + b))
 register_op('not', 1, lambda a, b, n: (a == 0).long() + 0 * b, '1 if a == 0 else 0', _not, lambda a, b: _bit1(C.eq(a, _const(0, a)), a))
 
-# %% ../nbs/02_lookup_tables.ipynb #8ae3c7df
+# %% ../nbs/02_lookup_tables.ipynb #a4fa0b38
 class OuterScatter(torch.autograd.Function):
     "`o[N, k] = sum_{(i,j): idx[i,j]=k} a[N,i] b[N,j]` for `a` `[N, c]`, `b` `[N, n]`, `idx` `[c, n]`; float64 output."
     @staticmethod
@@ -153,7 +153,7 @@ class OuterScatter(torch.autograd.Function):
         G = torch.gather(g.to(a.dtype), 1, idx.reshape(1, -1).expand(N, -1)).view(N, c, -1)    # G[N, i, j] = g[N, idx[i, j]]
         return torch.bmm(G, b[:, :, None])[..., 0], torch.bmm(a[:, None, :], G)[:, 0], None
 
-# %% ../nbs/02_lookup_tables.ipynb #eaa2a285
+# %% ../nbs/02_lookup_tables.ipynb #d4f6308b
 class LookupTable:
     "The differentiable ALU over unit encodings mod `n` for the operations `ops` (names in `OPS`; default all)."
     max_dense_bytes = 8 * 2**30
@@ -230,7 +230,7 @@ class LookupTable:
         if method == 'dense': return dense_lookup(self.dense(a.dtype, a.device), op_probs, a, b)
         return sum(op_probs[..., f:f+1] * self.apply(o.name, a, b) for f, o in enumerate(self.ops))
 
-# %% ../nbs/02_lookup_tables.ipynb #2a47fa1e
+# %% ../nbs/02_lookup_tables.ipynb #1f9778f0
 def dense_lookup(T:Tensor, op_probs:Tensor, a:Tensor, b:Tensor) -> Tensor:
     "Eq 10, $o_k = \\sum T_{fijk} f_f a_i b_j$, for `T` `[A, n, n, n]`, `op_probs` `[..., A]`, `a, b` `[..., n]` -> `[..., n]`."
     A, n = T.shape[0], T.shape[-1]
