@@ -7,7 +7,7 @@ Docs: https://diffreg.github.io/diffreg/lookup_tables.html.md"""
 # %% auto #0
 __all__ = ['OPS', 'Op', 'register_op', 'get_ops', 'OuterScatter', 'LookupTable', 'dense_lookup']
 
-# %% ../nbs/02_lookup_tables.ipynb #e52f150c
+# %% ../nbs/02_lookup_tables.ipynb #9c9695f8
 import math, dataclasses
 from typing import Callable
 import torch
@@ -15,7 +15,7 @@ from torch import Tensor
 from . import circuits as C
 from .encodings import check_distribution, check_int_range, to_binary, from_binary
 
-# %% ../nbs/02_lookup_tables.ipynb #c499ac1e
+# %% ../nbs/02_lookup_tables.ipynb #1da19025
 @dataclasses.dataclass(frozen=True)
 class Op:
     "One ALU operation: integer semantics `fn(a, b, n)`, an optional exact fast structured lookup, and its binary circuit."
@@ -24,7 +24,7 @@ class Op:
     fn: Callable                            # (a, b, n) integer tensors -> integer tensor in [0, n)
     doc: str = ''
     structured: Callable = None             # (a [..., n], b [..., n]) -> [..., n], exactly sum_ij [fn(i,j)=k] a_i b_j
-    circuit: Callable = None                # (a_bits, b_bits) -> bits [..., w]; exact when n = 2**w
+    circuit: Callable = None                # (a_bits, b_bits, n) -> bits [..., w] of the result mod n, w = bits_for(n)
     def __repr__(self): return f"Op({self.name!r}, arity={self.arity}: {self.doc})"
 
 OPS: dict = {}
@@ -44,7 +44,7 @@ def get_ops(ops=None) -> list:
     if len(set(ops)) != len(ops): raise ValueError(f"`ops` has duplicate names: {list(ops)}")
     return [OPS[o] for o in ops]
 
-# %% ../nbs/02_lookup_tables.ipynb #3fbba50b
+# %% ../nbs/02_lookup_tables.ipynb #3429516a
 def _sa(a): return a.sum(-1, keepdim=True)
 def _e(k, like):
     "Unit vector e_k shaped like `like`, times nothing."
@@ -88,7 +88,7 @@ def _not(a, b):
     a0 = a[..., :1]
     return _bool(a0 * _sa(b), a, b)
 
-# %% ../nbs/02_lookup_tables.ipynb #65b82e6c
+# %% ../nbs/02_lookup_tables.ipynb #1cd9a195
 _DIV_PAIRS = {}
 def _div_pairs(n:int, device):
     "The pairs `(j, k)` with `1 <= j < n`, `k*j < n` and their intervals `[k*j, min(k*j+j, n))`, cached per `n`."
@@ -112,31 +112,62 @@ def _div(a, b):
     by_zero = b[..., :1] * _sa(a)                                       # div by 0 -> n-1
     return out + torch.cat([torch.zeros_like(a[..., 1:]), by_zero], -1)
 
-# %% ../nbs/02_lookup_tables.ipynb #ebe906f3
-def _bit1(r, like): return torch.cat([r, torch.zeros_like(like[..., 1:])], -1)
-def _const(v, like): return to_binary(torch.full(like.shape[:-1], v, dtype=torch.long, device=like.device), like.shape[-1]).to(like)
+# %% ../nbs/02_lookup_tables.ipynb #76d55b96
+def _const(v:int, like:Tensor, w:int=None) -> Tensor:
+    "The constant `v` as bits `[..., w]` shaped like `like` (default width: `like`'s)."
+    w = like.shape[-1] if w is None else w
+    return to_binary(torch.full(like.shape[:-1], v, dtype=torch.long, device=like.device), w).to(like)
 
-# %% ../nbs/02_lookup_tables.ipynb #0a35cd72
-def _idiv(a, b, n): return torch.where(b == 0, n - 1, a // b.clamp(min=1))
-def _imod(a, b, n): return torch.where(b == 0, a, a % b.clamp(min=1))
+def _widen(x:Tensor, W:int) -> Tensor: return torch.cat([x, torch.zeros_like(x[..., :1]).expand(*x.shape[:-1], W - x.shape[-1])], -1)
+def _bit1(r, like): return _widen(r, like.shape[-1])
+def _pow2(n, w): return n == 2**w
 
-register_op('add', 2, lambda a, b, n: (a + b) % n, 'a + b mod n', _conv, C.add)
-register_op('sub', 2, lambda a, b, n: (a - b) % n, 'a - b mod n', _corr, C.sub)
-register_op('mul', 2, lambda a, b, n: (a * b) % n, 'a * b mod n', None, C.mul)
-register_op('div', 2, _idiv, 'a // b; n-1 if b = 0', _div, C.div)
-register_op('mod', 2, _imod, 'a % b; a if b = 0', None, C.mod)
-register_op('min', 2, lambda a, b, n: torch.minimum(a, b), 'min(a, b)', _min, C.min_)
-register_op('max', 2, lambda a, b, n: torch.maximum(a, b), 'max(a, b)', _max, C.max_)
-register_op('eq', 2, lambda a, b, n: (a == b).long(), '1 if a == b else 0', _eq, lambda a, b: _bit1(C.eq(a, b), a))
-register_op('lt', 2, lambda a, b, n: (a < b).long(), '1 if a < b else 0', _lt, lambda a, b: _bit1(C.lt(a, b), a))
-register_op('le', 2, lambda a, b, n: (a <= b).long(), '1 if a <= b else 0', _le, lambda a, b: _bit1(C.le(a, b), a))
-register_op('inc', 1, lambda a, b, n: (a + 1) % n, 'a + 1 mod n', _inc, lambda a, b: C.add(a, _const(1, a)))
-register_op('dec', 1, lambda a, b, n: (a - 1) % n, 'a - 1 mod n', _dec, lambda a, b: C.sub(a, _const(1, a)))
-register_op('copy', 1, lambda a, b, n: a + 0 * b, 'a', _copy, lambda a, b: a + 0 * b)
-register_op('zero', 1, lambda a, b, n: 0 * (a + b), '0', _zero, lambda a, b: 0 * (a + b))
-register_op('not', 1, lambda a, b, n: (a == 0).long() + 0 * b, '1 if a == 0 else 0', _not, lambda a, b: _bit1(C.eq(a, _const(0, a)), a))
+def _modn(r:Tensor, n:int, w:int) -> Tensor:
+    "Reduce the wide word `r` mod `n`, back to `w` bits."
+    return C.mod(r, _const(n, r))[..., :w]
 
-# %% ../nbs/02_lookup_tables.ipynb #a4fa0b38
+def _c_add(a, b, n):
+    w = a.shape[-1]
+    if _pow2(n, w): return C.add(a, b)
+    return _modn(C.add(_widen(a, w + 1), _widen(b, w + 1)), n, w)
+
+def _c_sub(a, b, n):
+    w = a.shape[-1]
+    if _pow2(n, w): return C.sub(a, b)
+    A, B = _widen(a, w + 1), _widen(b, w + 1)
+    return _modn(C.add(A, C.sub(_const(n, A), B)), n, w)            # a + (n - b), then mod n
+
+def _c_mul(a, b, n):
+    w = a.shape[-1]
+    if _pow2(n, w): return C.mul(a, b)
+    return _modn(C.mul(_widen(a, 2 * w), _widen(b, 2 * w)), n, w)
+
+def _c_div(a, b, n):
+    q = C.div(a, b)                                                    # 2**w - 1 when b = 0
+    return q if _pow2(n, a.shape[-1]) else C.mux(C.eq(b, _const(0, b)), _const(n - 1, q), q)
+
+# %% ../nbs/02_lookup_tables.ipynb #b67164a8
+def _nz(b): return b + (b == 0)          # b, or 1 where b = 0 (a safe divisor)
+def _idiv(a, b, n): return (a // _nz(b)) * (b != 0) + (n - 1) * (b == 0)
+def _imod(a, b, n): return (a % _nz(b)) * (b != 0) + a * (b == 0)
+
+register_op('add', 2, lambda a, b, n: (a + b) % n, 'a + b mod n', _conv, _c_add)
+register_op('sub', 2, lambda a, b, n: (a - b) % n, 'a - b mod n', _corr, _c_sub)
+register_op('mul', 2, lambda a, b, n: (a * b) % n, 'a * b mod n', None, _c_mul)
+register_op('div', 2, _idiv, 'a // b; n-1 if b = 0', _div, _c_div)
+register_op('mod', 2, _imod, 'a % b; a if b = 0', None, lambda a, b, n: C.mod(a, b))
+register_op('min', 2, lambda a, b, n: a + (b - a) * (b < a), 'min(a, b)', _min, lambda a, b, n: C.min_(a, b))
+register_op('max', 2, lambda a, b, n: a + (b - a) * (b > a), 'max(a, b)', _max, lambda a, b, n: C.max_(a, b))
+register_op('eq', 2, lambda a, b, n: (a == b) * 1, '1 if a == b else 0', _eq, lambda a, b, n: _bit1(C.eq(a, b), a))
+register_op('lt', 2, lambda a, b, n: (a < b) * 1, '1 if a < b else 0', _lt, lambda a, b, n: _bit1(C.lt(a, b), a))
+register_op('le', 2, lambda a, b, n: (a <= b) * 1, '1 if a <= b else 0', _le, lambda a, b, n: _bit1(C.le(a, b), a))
+register_op('inc', 1, lambda a, b, n: (a + 1) % n, 'a + 1 mod n', _inc, lambda a, b, n: _c_add(a, _const(1, a), n))
+register_op('dec', 1, lambda a, b, n: (a - 1) % n, 'a - 1 mod n', _dec, lambda a, b, n: _c_add(a, _const(n - 1, a), n))
+register_op('copy', 1, lambda a, b, n: a + 0 * b, 'a', _copy, lambda a, b, n: a + 0 * b)
+register_op('zero', 1, lambda a, b, n: 0 * (a + b), '0', _zero, lambda a, b, n: 0 * (a + b))
+register_op('not', 1, lambda a, b, n: (a == 0) * 1 + 0 * b, '1 if a == 0 else 0', _not, lambda a, b, n: _bit1(C.eq(a, _const(0, a)), a))
+
+# %% ../nbs/02_lookup_tables.ipynb #7783833f
 class OuterScatter(torch.autograd.Function):
     "`o[N, k] = sum_{(i,j): idx[i,j]=k} a[N,i] b[N,j]` for `a` `[N, c]`, `b` `[N, n]`, `idx` `[c, n]`; float64 output."
     @staticmethod
@@ -153,7 +184,7 @@ class OuterScatter(torch.autograd.Function):
         G = torch.gather(g.to(a.dtype), 1, idx.reshape(1, -1).expand(N, -1)).view(N, c, -1)    # G[N, i, j] = g[N, idx[i, j]]
         return torch.bmm(G, b[:, :, None])[..., 0], torch.bmm(a[:, None, :], G)[:, 0], None
 
-# %% ../nbs/02_lookup_tables.ipynb #d4f6308b
+# %% ../nbs/02_lookup_tables.ipynb #43676787
 class LookupTable:
     "The differentiable ALU over unit encodings mod `n` for the operations `ops` (names in `OPS`; default all)."
     max_dense_bytes = 8 * 2**30
@@ -230,7 +261,7 @@ class LookupTable:
         if method == 'dense': return dense_lookup(self.dense(a.dtype, a.device), op_probs, a, b)
         return sum(op_probs[..., f:f+1] * self.apply(o.name, a, b) for f, o in enumerate(self.ops))
 
-# %% ../nbs/02_lookup_tables.ipynb #1f9778f0
+# %% ../nbs/02_lookup_tables.ipynb #7bbcb1ce
 def dense_lookup(T:Tensor, op_probs:Tensor, a:Tensor, b:Tensor) -> Tensor:
     "Eq 10, $o_k = \\sum T_{fijk} f_f a_i b_j$, for `T` `[A, n, n, n]`, `op_probs` `[..., A]`, `a, b` `[..., n]` -> `[..., n]`."
     A, n = T.shape[0], T.shape[-1]
