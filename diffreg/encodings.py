@@ -8,12 +8,12 @@ Docs: https://diffreg.github.io/diffreg/encodings.html.md"""
 __all__ = ['check_int_range', 'check_distribution', 'check_probabilities', 'to_unit', 'from_unit', 'code_table', 'bits_for',
            'to_binary', 'from_binary', 'unit_to_binary', 'binary_to_unit', 'default_device']
 
-# %% ../nbs/00_encodings.ipynb #0fb60586
+# %% ../nbs/00_encodings.ipynb #651a55a1
 import math
 import torch
 from torch import Tensor
 
-# %% ../nbs/00_encodings.ipynb #66fd773f
+# %% ../nbs/00_encodings.ipynb #ad43e082
 def check_int_range(x:Tensor, lo:int, hi:int, name:str='x'):
     "Raise `ValueError` naming `name` unless `x` holds integers in `[lo, hi)`."
     x = torch.as_tensor(x)
@@ -45,7 +45,7 @@ def check_probabilities(b:Tensor, name:str='b', tol:float=1e-6):
                 raise ValueError(f"`{name}` must hold probabilities in [0, 1], got values in [{float(b.min()):.3g}, {float(b.max()):.3g}]")
     return b
 
-# %% ../nbs/00_encodings.ipynb #bf2ff4a6
+# %% ../nbs/00_encodings.ipynb #8d755244
 def to_unit(x, n:int, dtype=torch.float32) -> Tensor:
     "One-hot encode integers `x` `[...]` in `[0, n)` as `[..., n]`."
     if not isinstance(n, int) or n < 1: raise ValueError(f"`n` must be a positive int, got {n!r}")
@@ -57,7 +57,7 @@ def from_unit(p:Tensor) -> Tensor:
     if not torch.is_tensor(p) or p.dim() == 0: raise ValueError("`p` must be a tensor with a last dimension of values")
     return p.argmax(-1)
 
-# %% ../nbs/00_encodings.ipynb #bdee5147
+# %% ../nbs/00_encodings.ipynb #d90d76b1
 def code_table(bits:int, n:int=None, dtype=torch.float32, device=None) -> Tensor:
     "The `[n, bits]` table of binary codes of `0..n-1` (default `n = 2**bits`), least significant bit first."
     if not isinstance(bits, int) or bits < 1: raise ValueError(f"`bits` must be a positive int, got {bits!r}")
@@ -84,18 +84,18 @@ def from_binary(b:Tensor) -> Tensor:
     w = 2 ** torch.arange(b.shape[-1], device=b.device)
     return ((b >= 0.5).long() * w).sum(-1)
 
-# %% ../nbs/00_encodings.ipynb #854c63cb
-def unit_to_binary(p:Tensor, bits:int=None) -> Tensor:
+# %% ../nbs/00_encodings.ipynb #a99e6c15
+def unit_to_binary(p:Tensor, bits:int=None, validate:bool=True) -> Tensor:
     "Probabilistic unit vectors `[..., n]` to bit probabilities `[..., bits]` (default `bits_for(n)`) by the dot product `p @ C`."
-    check_distribution(p, 'p')
+    if validate: check_distribution(p, 'p')
     n = p.shape[-1]
     bits = bits_for(n) if bits is None else bits
     return p @ code_table(bits, n, dtype=p.dtype, device=p.device)
 
-# %% ../nbs/00_encodings.ipynb #64439739
-def binary_to_unit(b:Tensor, n:int=None) -> Tensor:
+# %% ../nbs/00_encodings.ipynb #57491fe9
+def binary_to_unit(b:Tensor, n:int=None, validate:bool=True) -> Tensor:
     "Bit probabilities `[..., bits]` (least significant first) to the unit distribution `[..., 2**bits]` of independent bits; with `n`, values fold mod `n` to `[..., n]`."
-    check_probabilities(b, 'b')
+    if validate: check_probabilities(b, 'b')
     if b.dim() == 0: raise ValueError("`b` must have a last dimension of bits")
     bits = b.shape[-1]
     if bits > 24: raise ValueError(f"`b` has {bits} bits: the unit vector would need 2**{bits} entries (limit is 24 bits)")
@@ -109,7 +109,7 @@ def binary_to_unit(b:Tensor, n:int=None) -> Tensor:
     idx = (torch.arange(2**bits, device=b.device) % n).expand_as(p)
     return p.new_zeros(*p.shape[:-1], n).scatter_add(-1, idx, p)
 
-# %% ../nbs/00_encodings.ipynb #b67c19a5
+# %% ../nbs/00_encodings.ipynb #2fd31cea
 def default_device() -> torch.device:
     "`cuda` when a GPU is present, else `cpu`."
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
