@@ -7,7 +7,7 @@ Docs: https://diffreg.github.io/diffreg/machine.html.md"""
 # %% auto #0
 __all__ = ['ALUS', 'StructuredALU', 'DenseALU', 'CircuitALU', 'State', 'Encoded', 'Machine', 'run_hard', 'plot_trace']
 
-# %% ../nbs/07_machine.ipynb #a4bbf48c
+# %% ../nbs/07_machine.ipynb #76897592
 import dataclasses, math, time
 import torch
 from torch import Tensor
@@ -17,7 +17,7 @@ from .encodings import unit_to_binary, binary_to_unit, bits_for, check_distribut
 from .memory import read, write, fold_address
 from .assembler import Program, assemble
 
-# %% ../nbs/07_machine.ipynb #0ce2685b
+# %% ../nbs/07_machine.ipynb #a0db492a
 class StructuredALU:
     "The structured lookup over registry ops `ops` mod `n`."
     method = 'structured'
@@ -37,7 +37,7 @@ class CircuitALU:
 
 ALUS = dict(structured=StructuredALU, dense=DenseALU, circuit=CircuitALU)
 
-# %% ../nbs/07_machine.ipynb #c5f9984d
+# %% ../nbs/07_machine.ipynb #144719c9
 @dataclasses.dataclass
 class State:
     "Machine state. Soft: distributions; hard: integers. See `Machine.run` for what each field holds after a run."
@@ -54,7 +54,7 @@ class State:
         f = (lambda x: x) if self.hard else from_unit
         return dict(memory=f(self.memory), registers=f(self.registers))
 
-# %% ../nbs/07_machine.ipynb #68087725
+# %% ../nbs/07_machine.ipynb #116752f9
 _KIND_MAT = torch.tensor([[float(i.kind == k) for k in KINDS] for i in ISA])          # [|ISA|, kinds]
 _K = {k: j for j, k in enumerate(KINDS)}
 _FALL = [_K[k] for k in ('alu', 'const', 'read', 'write')]                               # kinds that fall through
@@ -68,8 +68,16 @@ class Encoded:
     run_alu: Tensor       # [L, K]: P(ALU op | line, not halt), over `alu_ops`
     alu_ops: list
     L: int
+    fields: Tensor = None # [L, 4r + kinds + K]: a, b, d, t, run_kind, run_alu side by side (one matmul per step)
+    imm_kinds: Tensor = None  # [3, L]: P(const | line), P(jump | line), P(call | line), all | not halt
+    stay: Tensor = None   # [L]: P(falls through unconditionally | line, not halt)
 
-# %% ../nbs/07_machine.ipynb #1cffeea9
+    def __post_init__(self):
+        self.fields = torch.cat([self.a, self.b, self.d, self.t, self.run_kind, self.run_alu], -1)
+        self.imm_kinds = self.run_kind[:, [_K['const'], _K['jump'], _K['call']]].T
+        self.stay = self.run_kind[:, _FALL].sum(-1)
+
+# %% ../nbs/07_machine.ipynb #f47cc076
 class Machine:
     "A differentiable register machine over values mod `n` with `registers` registers and `memory` cells; `alu` in `ALUS`."
     def __init__(self, n:int, registers:int, memory:int, alu:str='structured', device=None, dtype=torch.float32):
@@ -132,21 +140,23 @@ class Machine:
     # ----- one soft step ---------------------------------------------------------------------------------------
     def step(self, prog:Encoded, M:Tensor, R:Tensor, c:Tensor):
         "One soft step (eq 2-6). Returns `(M', R', c', w_halt, w_spill)`: mass halting before and after the step."
-        L, n = prog.L, self.n
+        L, n, r, B = prog.L, self.n, self.r, c.shape[0]
         rho = c.sum(-1)                                                            # running mass [B]
         pi = c / rho.clamp_min(1e-30)[:, None]                                     # counter | running
         f_halt = pi @ prog.kind[:, _K['halt']]                                     # [B]
         pi = pi * (1 - prog.kind[:, _K['halt']]) / (1 - f_halt).clamp_min(1e-30)[:, None]   # line | not halting now
-        kp = pi @ prog.run_kind                                                    # [B, kinds] | not halting now
-        a, b, d, t = pi @ prog.a, pi @ prog.b, pi @ prog.d, pi @ prog.t            # [B, r]
-        u, v = torch.einsum('br,brn->bn', a, R), torch.einsum('br,brn->bn', b, R) # eq 2 on registers
-        u, v = u / u.sum(-1, keepdim=True).clamp_min(1e-30), v / v.sum(-1, keepdim=True).clamp_min(1e-30)   # see "Stability"
-        pk = pi[:, :, None] * prog.run_kind[None]                                  # [B, L, kinds]: line and kind
+        fl = pi @ prog.fields                                                      # expectations under the counter
+        a, b, d, t = fl[:, :4 * r].view(B, 4, r).unbind(1)                         # [B, r] each
+        kp = fl[:, 4 * r:4 * r + len(KINDS)]                                       # [B, kinds] | not halting now
+        uv = torch.bmm(torch.stack([a, b], 1), R)                                  # eq 2 on registers: [B, 2, n]
+        uv = uv / uv.sum(-1, keepdim=True).clamp_min(1e-30)                        # see "Stability"
+        u, v = uv[:, 0], uv[:, 1]
+        imms = (pi[:, None, :] * prog.imm_kinds[None]) @ prog.imm                  # [B, 3, n]: const, jump, call immediates
         # results written to the destination register
-        res = self.alu(tuple(prog.alu_ops))(pi @ prog.run_alu, u, v) if prog.alu_ops else 0
-        res = res + pk[..., _K['const']] @ prog.imm                                # const: the immediate
+        res = self.alu(tuple(prog.alu_ops))(fl[:, 4 * r + len(KINDS):], u, v) if prog.alu_ops else 0
+        res = res + imms[:, 0]                                                     # const: the immediate
         res = res + kp[:, _K['read'], None] * read(M, fold_address(u, self.m))     # read: M[u mod m]
-        ret = torch.nn.functional.pad(pk[..., _K['call']], (0, n - L)).roll(1, -1) # call: c + 1 (mod n)
+        ret = torch.nn.functional.pad(pi * prog.run_kind[:, _K['call']], (0, n - L)).roll(1, -1)   # call: c + 1 (mod n)
         res = res + ret
         p_w = kp[:, [_K['alu'], _K['const'], _K['read'], _K['call']]].sum(-1)      # [B]
         # writes: call's scratch register gets 1, then the destination gets the result (eq 5); memory (eq 3-4)
@@ -155,10 +165,10 @@ class Machine:
         R = R + d[:, :, None] * (res[:, None, :] - p_w[:, None, None] * R)
         M = write(M, fold_address(v, self.m), u, kp[:, _K['write']])
         # the counter (eq 6)
-        q = u[:, 1]                                                                # P(R[a] == 1)
-        stay = prog.run_kind[:, _FALL].sum(-1)[None] + (prog.run_kind[:, _K['jump']] + prog.run_kind[:, _K['jumpr']])[None] * (1 - q[:, None])
-        fall = torch.nn.functional.pad(pi * stay, (1, 0))                          # line l -> l + 1, [B, L + 1]
-        tgt = (pk[..., _K['jump']] @ prog.imm) * q[:, None] + kp[:, _K['jumpr'], None] * v * q[:, None] + pk[..., _K['call']] @ prog.imm
+        q = u[:, 1:2]                                                              # P(R[a] == 1) [B, 1]
+        jumps = prog.run_kind[:, _K['jump']] + prog.run_kind[:, _K['jumpr']]
+        fall = torch.nn.functional.pad(pi * (prog.stay + jumps * (1 - q)), (1, 0)) # line l -> l + 1, [B, L + 1]
+        tgt = imms[:, 1] * q + kp[:, _K['jumpr'], None] * v * q + imms[:, 2]       # jump, jumpr, call targets [B, n]
         c_new = fall[:, :L] + tgt[:, :L]
         spill = fall[:, L] + tgt[:, L:].sum(-1)                                    # left the program: halts
         run = rho * (1 - f_halt)
@@ -192,7 +202,7 @@ class Machine:
         if trace: tr = {key: torch.stack(v) for key, v in tr.items()}
         return State(outM, outR, c, h, steps, hard=False, trace=tr)
 
-# %% ../nbs/07_machine.ipynb #eac8947d
+# %% ../nbs/07_machine.ipynb #ebba0181
 @torch.no_grad()
 def run_hard(self:Machine, program:Program, memory, registers=None, max_steps:int=1000, trace:bool=False) -> State:
     "Hard-mode run: integer state, argmax program. Returns a `State` of integers."
@@ -219,37 +229,33 @@ def run_hard(self:Machine, program:Program, memory, registers=None, max_steps:in
     pc = torch.zeros(B, dtype=torch.long, device=dev)
     halted = torch.zeros(B, dtype=torch.bool, device=dev)
     steps = torch.zeros(B, dtype=torch.long, device=dev)
-    ar = torch.arange(B, device=dev)
+    K = lambda name: kind == _K[name]                                       # per-line flags [L]
+    writes, calls, writes_mem, halts = K('alu') | K('const') | K('read') | K('call'), K('call'), K('write'), K('halt')
+    is_jump, is_jumpr, is_const, is_read = K('jump'), K('jumpr'), K('const'), K('read')
     tr = dict(pc=[pc.clone()], registers=[R.clone()], memory=[M.clone()], halted=[halted.clone()]) if trace else None
+    put = lambda T, idx, mask, val: T.scatter_(1, idx[:, None], torch.where(mask, val, T.gather(1, idx[:, None])[:, 0])[:, None])
     for _ in range(max_steps):
         run = ~halted
         if not bool(run.any()): break
         l = pc.clamp(max=L - 1)
-        k, a, b = kind[l], R[ar, fa[l]], R[ar, fb[l]]
-        # result for the destination register
-        res = torch.zeros_like(a)
-        ids = aluid[l]
+        a, b = R.gather(1, fa[l][:, None])[:, 0], R.gather(1, fb[l][:, None])[:, 0]
+        # the result for the destination register
+        res, ids = imm[l], aluid[l]
         for j, o in enumerate(used): res = torch.where(ids == j, OPS[o].fn(a, b, n), res)
-        res = torch.where(k == _K['const'], imm[l], res)
-        res = torch.where(k == _K['read'], M[ar, a % m], res)
-        res = torch.where(k == _K['call'], (pc + 1) % n, res)
-        is_halt = k == _K['halt']
-        # writes
-        is_call = run & (k == _K['call'])
-        R[ar[is_call], ft[l][is_call]] = 1
-        wr = run & ((k == _K['alu']) | (k == _K['const']) | (k == _K['read']) | is_call)
-        R[ar[wr], fd[l][wr]] = res[wr]
-        ww = run & (k == _K['write'])
-        M[ar[ww], (b % m)[ww]] = a[ww]
-        # counter
-        jumps = ((k == _K['jump']) | (k == _K['jumpr'])) & (a == 1)
-        nxt = torch.where(jumps & (k == _K['jump']), imm[l], pc + 1)
-        nxt = torch.where(jumps & (k == _K['jumpr']), b, nxt)
-        nxt = torch.where(k == _K['call'], imm[l], nxt)
-        nxt = torch.where(is_halt, pc, nxt)
+        res = torch.where(is_read[l], M.gather(1, (a % m)[:, None])[:, 0], res)
+        res = torch.where(calls[l], (pc + 1) % n, res)
+        # writes: call's scratch register, then the destination; memory
+        put(R, ft[l], run & calls[l], torch.ones_like(a))
+        put(R, fd[l], run & writes[l], res)
+        put(M, b % m, run & writes_mem[l], a)
+        # the counter
+        cond = a == 1
+        nxt = torch.where(calls[l] | (is_jump[l] & cond), imm[l], pc + 1)
+        nxt = torch.where(is_jumpr[l] & cond, b, nxt)
+        nxt = torch.where(halts[l], pc, nxt)
         pc = torch.where(run, nxt, pc)
-        steps = steps + run.long()
-        halted = halted | (run & (is_halt | (pc >= L)))
+        steps += run
+        halted |= run & (halts[l] | (pc >= L))
         if trace:
             for key, x in zip(('pc', 'registers', 'memory', 'halted'), (pc, R, M, halted)): tr[key].append(x.clone())
     if trace: tr = {key: torch.stack(v) for key, v in tr.items()}
@@ -257,7 +263,7 @@ def run_hard(self:Machine, program:Program, memory, registers=None, max_steps:in
 
 Machine.run_hard = run_hard
 
-# %% ../nbs/07_machine.ipynb #699b3a4c
+# %% ../nbs/07_machine.ipynb #05945748
 def plot_trace(state:State, program:Program=None, b:int=0, path=None, title:str=None, max_steps:int=None):
     "Heatmaps of counter, registers and memory over time for batch element `b` of a traced run; saved to `path` if given."
     import matplotlib.pyplot as plt

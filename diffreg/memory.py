@@ -7,14 +7,14 @@ Docs: https://diffreg.github.io/diffreg/memory.html.md"""
 # %% auto #0
 __all__ = ['read', 'write', 'fold_address']
 
-# %% ../nbs/03_memory.ipynb #656aec5d
+# %% ../nbs/03_memory.ipynb #3989c6b0
 import torch
 from torch import Tensor
 
-# %% ../nbs/03_memory.ipynb #14c33f1d
+# %% ../nbs/03_memory.ipynb #029defde
 def read(M:Tensor, addr:Tensor) -> Tensor:
     "Eq 2: the expected row of `M` `[B, m, n]` at address distribution `addr` `[B, m]` -> `[B, n]`."
-    return torch.einsum('bm,bmn->bn', addr, M)
+    return torch.bmm(addr[:, None, :], M)[:, 0]
 
 def write(M:Tensor, addr:Tensor, value:Tensor, p:Tensor=None) -> Tensor:
     "Eq 3-5: write `value` `[B, n]` at `addr` `[B, m]` with probability `p` `[B]` (default 1) into `M` `[B, m, n]`."

@@ -54,7 +54,8 @@ def test_soft_hard_symbolic_agree(case):
     check(case)
 
 
-@pytest.mark.skipif(not SLOW, reason='slow: set RUN_SLOW=1')
+@pytest.mark.slow
+@pytest.mark.skipif(not SLOW, reason="slow: set RUN_SLOW=1")
 @settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs())
 def test_soft_hard_symbolic_agree_10k(case):
