@@ -8,7 +8,8 @@ Docs: https://diffreg.github.io/diffreg/api.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/08_api.ipynb #c901e851
+# %% ../nbs/08_api.ipynb #158710d0
 from .assembler import assemble, Program, Library, AssemblyError
 from .machine import Machine, State, plot_trace
 from .symbolic import run_symbolic
+from . import library

@@ -7,13 +7,13 @@ Docs: https://diffreg.github.io/diffreg/assembler.html.md"""
 # %% auto #0
 __all__ = ['FIELDS', 'AssemblyError', 'Line', 'parse', 'Program', 'assemble', 'Library']
 
-# %% ../nbs/05_assembler.ipynb #6f83ede0
+# %% ../nbs/05_assembler.ipynb #76addac3
 import re, dataclasses
 import torch
 from torch import Tensor
 from .isa import ISA, OPCODES, instr, KINDS
 
-# %% ../nbs/05_assembler.ipynb #a3e4ea45
+# %% ../nbs/05_assembler.ipynb #f472c9f5
 class AssemblyError(ValueError):
     "An error in assembly source, located at `line`, `col` (1-based) of program `program`."
     def __init__(self, msg:str, line:int=None, col:int=None, program:str=None):
@@ -40,7 +40,7 @@ _label_re = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*:')
 _reg_re = re.compile(r'[rR](\d+)$')
 _int_re = re.compile(r'-?\d+$')
 
-# %% ../nbs/05_assembler.ipynb #f82368d2
+# %% ../nbs/05_assembler.ipynb #5ed8937a
 def _operand(tok:str, col:int, kind:str, lineno:int, registers:int=None, n:int=None):
     "Parse one operand token for field `kind`."
     if kind in FIELDS:
@@ -90,7 +90,7 @@ def parse(source:str, registers:int=None, n:int=None, program:str=None):
         lines.append(line)
     return lines, labels
 
-# %% ../nbs/05_assembler.ipynb #514e1350
+# %% ../nbs/05_assembler.ipynb #9be83df6
 class Program:
     "A program of `L` lines over values mod `n` and `registers` registers: per-line distributions over opcodes and fields."
     def __init__(self, op:Tensor, a:Tensor, b:Tensor, d:Tensor, t:Tensor, imm:Tensor, labels:dict=None, lines:list=None):
@@ -173,7 +173,7 @@ class Program:
         mix = lambda x: (1 - noise) * x + noise * torch.rand(x.shape, generator=g).to(x).softmax(-1)
         return Program(**{k: mix(v) for k, v in self.tensors().items()}, labels=self.labels)
 
-# %% ../nbs/05_assembler.ipynb #855dee9f
+# %% ../nbs/05_assembler.ipynb #55699f60
 def _resolve(lines:list, labels:dict, program:str=None) -> list:
     "Replace label names in `imm` by line numbers."
     out = []
@@ -191,7 +191,7 @@ def assemble(source:str, n:int=128, registers:int=16) -> Program:
     lines, labels = parse(source, registers, n)
     return Program.from_lines(_resolve(lines, labels), n, registers, labels)
 
-# %% ../nbs/05_assembler.ipynb #c3c941d3
+# %% ../nbs/05_assembler.ipynb #5f68a051
 class Library:
     "Named assembly programs, linked into one `Program` so that `call` works across them."
     def __init__(self, programs:dict=None):
@@ -218,7 +218,7 @@ class Library:
         for name in order:
             ls, lb = parse(self.sources[name], registers, n, program=name)
             if lb.get(name, 0) != 0: raise AssemblyError(f"label {name!r} must be the program's first line", program=name)
-            lb[name] = 0
+            lb = {name: 0, **lb}
             for k, v in lb.items():
                 if k in labels: raise AssemblyError(f"label {k!r} is defined in both {owner[k]!r} and {name!r}", program=name)
                 labels[k], owner[k] = v + len(lines), name
