@@ -7,7 +7,7 @@ Docs: https://diffreg.github.io/diffreg/library_analysis.html.md"""
 # %% auto #0
 __all__ = ['steps_to_halt', 'gradient_vs_steps']
 
-# %% ../nbs/10_library_analysis.ipynb #b25e044f
+# %% ../nbs/10_library_analysis.ipynb #1796f9f7
 import random, time
 import torch
 import pandas as pd
@@ -16,7 +16,7 @@ from .library import run, link, FUNCTIONS
 from .machine import Machine
 from .encodings import to_unit
 
-# %% ../nbs/10_library_analysis.ipynb #1ed94dcc
+# %% ../nbs/10_library_analysis.ipynb #aa0f5610
 def steps_to_halt(lengths=range(4, 33), n_random:int=20, depths=range(1, 13), n:int=128, seed:int=0) -> pd.DataFrame:
     "Steps to halt (hard mode; the soft machine takes the same steps) for each sort against list length, and for Fibonacci against depth."
     rng = random.Random(seed)
@@ -37,7 +37,7 @@ def steps_to_halt(lengths=range(4, 33), n_random:int=20, depths=range(1, 13), n:
         rows.append(dict(program='fibonacci_recursive', size=d, random_mean=float(st[0]), random_min=int(st[0]), random_max=int(st[0]), sorted=None, reversed=None))
     return pd.DataFrame(rows)
 
-# %% ../nbs/10_library_analysis.ipynb #59d097e5
+# %% ../nbs/10_library_analysis.ipynb #b81d5bf1
 def gradient_vs_steps(text:str="dlifdbabejld", algorithms=('figure4_sort', 'insertion_sort'), betas=(2., 5., 10.),
                       steps=(8, 16, 32, 64, 128, 256, 512, 1024), n:int=128, device=None) -> pd.DataFrame:
     "Gradient norm of the sorted-answer cross-entropy w.r.t. input logits, for soft runs truncated at each number of `steps`."
@@ -51,10 +51,10 @@ def gradient_vs_steps(text:str="dlifdbabejld", algorithms=('figure4_sort', 'inse
         for T in tqdm(steps, desc=alg, leave=False):
             logits = (torch.tensor(betas)[:, None, None] * to_unit(x, n)[None]).to(mach.device).requires_grad_()
             st = mach.run(prog, logits.softmax(-1), R, max_steps=T)
-            nll = -(st.memory.clamp_min(1e-30).log().gather(-1, target.to(mach.device)[None, :, None].expand(len(betas), k, 1))).squeeze(-1).sum(-1)
+            nll = -(st.memory.clamp_min(1e-12).log().gather(-1, target.to(mach.device)[None, :, None].expand(len(betas), k, 1))).squeeze(-1).sum(-1)
             g, = torch.autograd.grad(nll.sum(), logits)
             acc = (st.memory.argmax(-1).cpu() == target).float().mean(-1)
             for j, b in enumerate(betas):
-                rows.append(dict(algorithm=alg, beta=b, steps=T, halted=float(st.halted[j]), loss=float(nll[j]),
+                rows.append(dict(algorithm=alg, beta=b, steps=T, halted=float(st.halted[j]), loss=float(nll[j].detach()),
                                  grad_norm=float(g[j].norm()), accuracy=float(acc[j])))
     return pd.DataFrame(rows)
