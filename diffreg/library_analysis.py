@@ -7,7 +7,7 @@ Docs: https://diffreg.github.io/diffreg/library_analysis.html.md"""
 # %% auto #0
 __all__ = ['steps_to_halt', 'gradient_vs_steps']
 
-# %% ../nbs/10_library_analysis.ipynb #1796f9f7
+# %% ../nbs/10_library_analysis.ipynb #f88f9373
 import random, time
 import torch
 import pandas as pd
@@ -16,7 +16,7 @@ from .library import run, link, FUNCTIONS
 from .machine import Machine
 from .encodings import to_unit
 
-# %% ../nbs/10_library_analysis.ipynb #aa0f5610
+# %% ../nbs/10_library_analysis.ipynb #111673da
 def steps_to_halt(lengths=range(4, 33), n_random:int=20, depths=range(1, 13), n:int=128, seed:int=0) -> pd.DataFrame:
     "Steps to halt (hard mode; the soft machine takes the same steps) for each sort against list length, and for Fibonacci against depth."
     rng = random.Random(seed)
@@ -37,7 +37,7 @@ def steps_to_halt(lengths=range(4, 33), n_random:int=20, depths=range(1, 13), n:
         rows.append(dict(program='fibonacci_recursive', size=d, random_mean=float(st[0]), random_min=int(st[0]), random_max=int(st[0]), sorted=None, reversed=None))
     return pd.DataFrame(rows)
 
-# %% ../nbs/10_library_analysis.ipynb #b81d5bf1
+# %% ../nbs/10_library_analysis.ipynb #4bb7c47d
 def gradient_vs_steps(text:str="dlifdbabejld", algorithms=('figure4_sort', 'insertion_sort'), betas=(2., 5., 10.),
                       steps=(8, 16, 32, 64, 128, 256, 512, 1024), n:int=128, device=None) -> pd.DataFrame:
     "Gradient norm of the sorted-answer cross-entropy w.r.t. input logits, for soft runs truncated at each number of `steps`."
@@ -55,6 +55,6 @@ def gradient_vs_steps(text:str="dlifdbabejld", algorithms=('figure4_sort', 'inse
             g, = torch.autograd.grad(nll.sum(), logits)
             acc = (st.memory.argmax(-1).cpu() == target).float().mean(-1)
             for j, b in enumerate(betas):
-                rows.append(dict(algorithm=alg, beta=b, steps=T, halted=float(st.halted[j]), loss=float(nll[j].detach()),
+                rows.append(dict(algorithm=alg, beta=b, steps=T, halted=float(st.halted[j].detach()), loss=float(nll[j].detach()),
                                  grad_norm=float(g[j].norm()), accuracy=float(acc[j])))
     return pd.DataFrame(rows)

@@ -7,7 +7,7 @@ Docs: https://diffreg.github.io/diffreg/machine.html.md"""
 # %% auto #0
 __all__ = ['ALUS', 'StructuredALU', 'DenseALU', 'CircuitALU', 'State', 'Encoded', 'Machine', 'run_hard', 'plot_trace']
 
-# %% ../nbs/07_machine.ipynb #76897592
+# %% ../nbs/07_machine.ipynb #24ad248e
 import dataclasses, math, time
 import torch
 from torch import Tensor
@@ -17,7 +17,7 @@ from .encodings import unit_to_binary, binary_to_unit, bits_for, check_distribut
 from .memory import read, write, fold_address
 from .assembler import Program, assemble
 
-# %% ../nbs/07_machine.ipynb #a0db492a
+# %% ../nbs/07_machine.ipynb #b0720631
 class StructuredALU:
     "The structured lookup over registry ops `ops` mod `n`."
     method = 'structured'
@@ -37,7 +37,7 @@ class CircuitALU:
 
 ALUS = dict(structured=StructuredALU, dense=DenseALU, circuit=CircuitALU)
 
-# %% ../nbs/07_machine.ipynb #144719c9
+# %% ../nbs/07_machine.ipynb #90e2499e
 @dataclasses.dataclass
 class State:
     "Machine state. Soft: distributions; hard: integers. See `Machine.run` for what each field holds after a run."
@@ -54,7 +54,7 @@ class State:
         f = (lambda x: x) if self.hard else from_unit
         return dict(memory=f(self.memory), registers=f(self.registers))
 
-# %% ../nbs/07_machine.ipynb #116752f9
+# %% ../nbs/07_machine.ipynb #55b9299e
 _KIND_MAT = torch.tensor([[float(i.kind == k) for k in KINDS] for i in ISA])          # [|ISA|, kinds]
 _K = {k: j for j, k in enumerate(KINDS)}
 _FALL = [_K[k] for k in ('alu', 'const', 'read', 'write')]                               # kinds that fall through
@@ -77,7 +77,7 @@ class Encoded:
         self.imm_kinds = self.run_kind[:, [_K['const'], _K['jump'], _K['call']]].T
         self.stay = self.run_kind[:, _FALL].sum(-1)
 
-# %% ../nbs/07_machine.ipynb #f47cc076
+# %% ../nbs/07_machine.ipynb #fcf3f1e6
 class Machine:
     "A differentiable register machine over values mod `n` with `registers` registers and `memory` cells; `alu` in `ALUS`."
     def __init__(self, n:int, registers:int, memory:int, alu:str='structured', device=None, dtype=torch.float32):
@@ -202,7 +202,7 @@ class Machine:
         if trace: tr = {key: torch.stack(v) for key, v in tr.items()}
         return State(outM, outR, c, h, steps, hard=False, trace=tr)
 
-# %% ../nbs/07_machine.ipynb #ebba0181
+# %% ../nbs/07_machine.ipynb #4808860b
 @torch.no_grad()
 def run_hard(self:Machine, program:Program, memory, registers=None, max_steps:int=1000, trace:bool=False) -> State:
     "Hard-mode run: integer state, argmax program. Returns a `State` of integers."
@@ -263,7 +263,7 @@ def run_hard(self:Machine, program:Program, memory, registers=None, max_steps:in
 
 Machine.run_hard = run_hard
 
-# %% ../nbs/07_machine.ipynb #05945748
+# %% ../nbs/07_machine.ipynb #3de1ea14
 def plot_trace(state:State, program:Program=None, b:int=0, path=None, title:str=None, max_steps:int=None):
     "Heatmaps of counter, registers and memory over time for batch element `b` of a traced run; saved to `path` if given."
     import matplotlib.pyplot as plt
@@ -278,25 +278,25 @@ def plot_trace(state:State, program:Program=None, b:int=0, path=None, title:str=
         h = tr['halted'][:T, b].float()
     else:
         pc = tr['pc'][:T, b]
-        rconf, regs = tr['registers'][:T, b].max(-1); mconf, mem = tr['memory'][:T, b].max(-1)
+        rconf, regs = tr['registers'][:T, b].detach().max(-1); mconf, mem = tr['memory'][:T, b].detach().max(-1)
         regs, mem, h = regs.float(), mem.float(), tr['halted'][:T, b]
     L = pc.shape[1]
     fig, axs = plt.subplots(4, 1, figsize=(min(18, 4 + T * 0.12), 3 + 0.22 * (L + regs.shape[1] + mem.shape[1])), sharex=True,
                             gridspec_kw=dict(height_ratios=[L, regs.shape[1], mem.shape[1], 3]))
-    axs[0].imshow(pc.T.cpu(), aspect='auto', cmap='Greys', vmin=0, vmax=1, interpolation='nearest')
+    axs[0].imshow(pc.T.detach().cpu().numpy(), aspect='auto', cmap='Greys', vmin=0, vmax=1, interpolation='nearest')
     if program is not None:
         src = [l for l in program.to_source().splitlines() if not l.endswith(':')]
         at = {v: k for k, v in program.labels.items()}
         axs[0].set_yticks(range(L), [f"{l:2d} {at.get(l, '')+': ' if l in at else ''}{src[l].strip().split('#')[0]}" for l in range(L)], fontsize=7)
     axs[0].set_ylabel('counter c')
     for ax, vals, conf, name in ((axs[1], regs, rconf, 'registers R'), (axs[2], mem, mconf, 'memory M')):
-        ax.imshow(vals.T.cpu(), aspect='auto', cmap='viridis', interpolation='nearest', alpha=None if conf is None else conf.T.clamp(0, 1).cpu().numpy())
+        ax.imshow(vals.T.cpu().numpy(), aspect='auto', cmap='viridis', interpolation='nearest', alpha=None if conf is None else conf.T.detach().clamp(0, 1).cpu().numpy())
         ax.set_yticks(range(vals.shape[1]), [f"{'r' if name[0] == 'r' else 'M'}{k}" for k in range(vals.shape[1])], fontsize=7)
         ax.set_ylabel(name)
         if T <= 60:
             for t in range(T):
                 for k in range(vals.shape[1]): ax.text(t, k, int(vals[t, k]), ha='center', va='center', fontsize=6, color='w')
-    axs[3].plot(h.cpu(), color='tab:red'); axs[3].set_ylim(-0.05, 1.05); axs[3].set_ylabel('halted h'); axs[3].set_xlabel('step')
+    axs[3].plot(h.detach().cpu().numpy(), color='tab:red'); axs[3].set_ylim(-0.05, 1.05); axs[3].set_ylabel('halted h'); axs[3].set_xlabel('step')
     fig.suptitle(title or 'trace'); fig.tight_layout()
     if path is not None: fig.savefig(path, dpi=110)
     return fig
