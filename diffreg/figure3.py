@@ -7,16 +7,16 @@ Docs: https://diffreg.github.io/diffreg/figure3.html.md"""
 # %% auto #0
 __all__ = ['routing_data', 'unit_forward', 'hardened', 'beyond_range_accuracy']
 
-# %% ../nbs/12_figure3.ipynb #dcbfccd9
+# %% ../nbs/12_figure3.ipynb #a491664c
 import time, random
 import torch
 import pandas as pd
 import torch.nn.functional as F
-from .minimal import arithmetic_split, MinimalNet, RoutingNet, train, make_alu, TASK_OPS
+from .minimal import arithmetic_split, apply_ops, MinimalNet, RoutingNet, train, make_alu, TASK_OPS
 from .lookup import OPS
 from .encodings import to_binary, from_binary
 
-# %% ../nbs/12_figure3.ipynb #facf9290
+# %% ../nbs/12_figure3.ipynb #5a2a0581
 def routing_data(n:int, seed:int=0, test_frac:float=0.3) -> dict:
     "Slots (x, y, z) and op; answer op(y, x) mod n; train/test split by (x, y) pair as in `arithmetic_split`."
     d = arithmetic_split(n, seed=seed, test_frac=test_frac)
@@ -24,12 +24,7 @@ def routing_data(n:int, seed:int=0, test_frac:float=0.3) -> dict:
     out = {}
     for k, (X, _) in d.items():
         z = torch.randint(0, n, (len(X),), generator=g)
-        X4 = torch.stack([X[:, 0], X[:, 1], z, X[:, 2]], 1)
-        Y = torch.zeros(len(X), dtype=torch.long)
-        for j, o in enumerate(TASK_OPS):
-            m = X[:, 2] == j
-            Y[m] = OPS[o].fn(X[m, 1], X[m, 0], n)
-        out[k] = (X4, Y)
+        out[k] = (torch.stack([X[:, 0], X[:, 1], z, X[:, 2]], 1), apply_ops(TASK_OPS, X[:, 2], X[:, 1], X[:, 0], n))
     return out
 
 def unit_forward(model:RoutingNet, alu, n:int):
@@ -49,9 +44,6 @@ def beyond_range_accuracy(model:RoutingNet, bits:int=16, N:int=2000, seed:int=0)
     g = torch.Generator().manual_seed(seed)
     X = torch.randint(0, 2**bits, (N, 3), generator=g)
     op = torch.randint(0, len(TASK_OPS), (N,), generator=g)
-    want = torch.zeros(N, dtype=torch.long)
-    for j, o in enumerate(TASK_OPS):
-        m = op == j
-        want[m] = OPS[o].fn(X[m, 1], X[m, 0], 2**bits)
+    want = apply_ops(TASK_OPS, op, X[:, 1], X[:, 0], 2**bits)
     with torch.no_grad(): got = from_binary(model.forward_bits(to_binary(X, bits), op, 2**bits).clamp(0, 1))
     return float((got == want).float().mean())
