@@ -7,7 +7,7 @@ Docs: https://diffreg.github.io/diffreg/minimal.html.md"""
 # %% auto #0
 __all__ = ['TASK_OPS', 'apply_ops', 'arithmetic_split', 'make_alu', 'MinimalNet', 'RoutingNet', 'batches', 'train', 'ProgramNet']
 
-# %% ../nbs/11_minimal.ipynb #53531838
+# %% ../nbs/11_minimal.ipynb #112cec49
 import random, time, math
 import torch
 from torch import nn, Tensor
@@ -18,7 +18,7 @@ from .lookup import OPS, get_ops
 from .machine import StructuredALU, CircuitALU
 from .encodings import to_binary, from_binary, bits_for
 
-# %% ../nbs/11_minimal.ipynb #fd7c1721
+# %% ../nbs/11_minimal.ipynb #0fded1a7
 TASK_OPS = ('add', 'sub', 'mul', 'div')
 
 def apply_ops(ops, k:Tensor, a:Tensor, b:Tensor, n:int) -> Tensor:
@@ -41,7 +41,7 @@ def arithmetic_split(n:int, ops=TASK_OPS, test_frac:float=0.3, seed:int=0) -> di
         out[name] = (X, apply_ops(ops, X[:, 2], X[:, 0], X[:, 1], n))
     return out
 
-# %% ../nbs/11_minimal.ipynb #e51046ba
+# %% ../nbs/11_minimal.ipynb #f05840ff
 def make_alu(kind:str, n:int, ops):
     "The frozen computer: `'table'` (structured lookup) or `'circuit'` (binary circuits), over registry `ops` mod `n`."
     if kind == 'table': return StructuredALU(n, list(ops))
@@ -67,7 +67,7 @@ class MinimalNet(nn.Module):
         a, b, f = h[:, :n].softmax(-1), h[:, n:2 * n].softmax(-1), h[:, 2 * n:].softmax(-1)
         return self.after(self.alu(f, a, b).clamp_min(1e-9).log())
 
-# %% ../nbs/11_minimal.ipynb #41961ac4
+# %% ../nbs/11_minimal.ipynb #36c0aaa4
 class RoutingNet(nn.Module):
     "Slot routing -> (a, b, op selection) -> a frozen computer; the same weights drive unit or binary computers."
     def __init__(self, n_slots:int=3, task_ops=TASK_OPS, seed:int=0):
@@ -92,7 +92,7 @@ class RoutingNet(nn.Module):
         f, a, b = self.operands(slots_bits, op)
         return sum(f[:, k:k+1] * OPS[o].circuit(a, b, n) for k, o in enumerate(self.task_ops))
 
-# %% ../nbs/11_minimal.ipynb #f0a4a935
+# %% ../nbs/11_minimal.ipynb #cf6fc4d9
 def batches(N:int, bs:int, g:torch.Generator):
     perm = torch.randperm(N, generator=g)
     for i in range(0, N, bs): yield perm[i:i + bs]
@@ -122,14 +122,14 @@ def train(model:nn.Module, forward, data:dict, epochs:int, lr:float=1e-2, bs:int
             bar.set_postfix(train_acc=f"{tra:.3f}", test_acc=f"{tea:.3f}")
     return pd.DataFrame(rows)
 
-# %% ../nbs/11_minimal.ipynb #aee60804
+# %% ../nbs/11_minimal.ipynb #c12edf42
 from .library import link, FUNCTIONS
 from .machine import Machine
 
 class ProgramNet(nn.Module):
     "Dense layer -> soft input registers -> the machine running library function `program` -> dense layer on `out_register`."
     def __init__(self, n:int, program:str, n_inputs:int, in_registers, out_register:int, fixed:dict=None, max_steps:int=1000,
-                 memory:int=1, seed:int=0, device=None):
+                 memory:int=1, seed:int=0, device=None, train_after:bool=True):
         super().__init__()
         torch.manual_seed(seed)
         self.n, self.n_inputs, self.in_registers, self.out_register = n, n_inputs, list(in_registers), out_register
@@ -139,6 +139,7 @@ class ProgramNet(nn.Module):
         self.before = nn.Linear(n_inputs * n, len(self.in_registers) * n)
         self.after = nn.Linear(n, n)
         with torch.no_grad(): self.after.weight.copy_(torch.eye(n)); self.after.bias.zero_()
+        self.after.requires_grad_(train_after)
 
     def forward(self, X:Tensor) -> Tensor:
         "`X` `[B, n_inputs]` ints -> answer logits `[B, n]`."
