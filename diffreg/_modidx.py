@@ -219,4 +219,5 @@ d = { 'settings': { 'branch': 'main',
                                  'diffreg.results.table_path': ('results.html#table_path', 'diffreg/results.py')},
             'diffreg.symbolic': { 'diffreg.symbolic.run_one_symbolic': ('symbolic.html#run_one_symbolic', 'diffreg/symbolic.py'),
                                   'diffreg.symbolic.run_symbolic': ('symbolic.html#run_symbolic', 'diffreg/symbolic.py'),
-                                  'diffreg.symbolic.step_symbolic': ('symbolic.html#step_symbolic', 'diffreg/symbolic.py')}}}
+                                  'diffreg.symbolic.step_symbolic': ('symbolic.html#step_symbolic', 'diffreg/symbolic.py')},
+            'diffreg.table1': {'diffreg.table1.fib_split': ('table1.html#fib_split', 'diffreg/table1.py')}}}
