@@ -7,7 +7,7 @@ Docs: https://diffreg.github.io/diffreg/table1.html.md"""
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'fib_split']
 
-# %% ../nbs/13_table1.ipynb #3094f4af
+# %% ../nbs/13_table1.ipynb #db512c52
 import time, random
 import torch
 import pandas as pd
