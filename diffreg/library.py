@@ -10,16 +10,14 @@ __all__ = ['FIGURE4_LISTING', 'FIGURE4_SORT', 'FUNCTIONS', 'fibonacci', 'fibonac
            'LibFunction', 'dependencies', 'link', 'run', 'sort_lists', 'sort_list', 'sort_string', 'fib',
            'fib_recursive', 'to_digits', 'add_numbers']
 
-# %% ../nbs/09_library.ipynb #c3e9c848
-import dataclasses, random
+# %% ../nbs/09_library.ipynb #977a24a7
+import dataclasses, re
 import torch
-from torch import Tensor
 from .assembler import Library, Program
-from .machine import Machine, State
+from .machine import Machine
 from .symbolic import run_symbolic
-from .encodings import default_device
 
-# %% ../nbs/09_library.ipynb #67616cdb
+# %% ../nbs/09_library.ipynb #aedc2474
 FIGURE4_LISTING = """
 main:
     8 r1                     # r1 = k, the number of values
@@ -73,7 +71,7 @@ def _callable_figure4(listing:str) -> str:
 
 FIGURE4_SORT = _callable_figure4(FIGURE4_LISTING)
 
-# %% ../nbs/09_library.ipynb #e79e4bed
+# %% ../nbs/09_library.ipynb #549a26f7
 @dataclasses.dataclass(frozen=True)
 class LibFunction:
     "A library function: assembly `source` (its first label is `name`), calling convention `doc`, required input registers `needs`."
@@ -93,7 +91,7 @@ def _fn(name, source, doc, needs=(), needs_doc=()):
     FUNCTIONS[name] = f = LibFunction(name, source, doc, tuple(needs), tuple(needs_doc))
     return f
 
-# %% ../nbs/09_library.ipynb #c57e4aa1
+# %% ../nbs/09_library.ipynb #c0ce8937
 fibonacci = _fn('fibonacci', """
 fibonacci:               # r1 = a, r2 = b, r3 = depth d >= 1; leaves r1 = a_d, r2 = b_d
     add r1 r2 r4
@@ -143,7 +141,7 @@ fib_base:
     jumpr r5 r7
 """, "F_k mod n by genuine recursion: r1 = k in; r2 = F_k out; uses M[0..2k-1] as its stack.", ('r1',), ('k',))
 
-# %% ../nbs/09_library.ipynb #1f1bb93a
+# %% ../nbs/09_library.ipynb #85ea834d
 figure4_sort = _fn('figure4_sort', FIGURE4_SORT,
     "The paper's Figure 4 (really a selection sort): r1 = k in; M[0..k-1] sorted ascending in place.", ('r1',), ('k, the number of values',))
 
@@ -176,7 +174,7 @@ is_done:
     jumpr r14 r15
 """, "A true insertion sort (stable, shifting): r1 = k in; M[0..k-1] sorted ascending in place.", ('r1',), ('k, the number of values',))
 
-# %% ../nbs/09_library.ipynb #6a67d0a7
+# %% ../nbs/09_library.ipynb #776a2d9e
 calculator = _fn('calculator', """
 calculator:              # M[0] = opcode (0 add, 1 sub, 2 mul, 3 div), M[1] = x, M[2] = y; r1 = result, also M[3]
     zero r2
@@ -306,7 +304,7 @@ ad_last:
 """, "Multi-digit addition with carries, base n: r1 = k in, digits of x in M[0..k-1] and y in M[k..2k-1] (least significant first); "
      "the k+1 digits of x + y in M[2k..3k].", ('r1',), ('k, the number of digits',))
 
-# %% ../nbs/09_library.ipynb #96803821
+# %% ../nbs/09_library.ipynb #3903411f
 sort_then_count = _fn('sort_then_count', """
 sort_then_count:         # r1 = k, r2 = v; sorts M[0..k-1], then r3 = count of v
     write r14 r13            # save our own return (flag, address) at M[r13], M[r13 + 1]
@@ -323,8 +321,7 @@ sort_then_count:         # r1 = k, r2 = v; sorts M[0..k-1], then r3 = count of v
 """, "Figure 1's composition: r1 = k, r2 = v, r13 = a free memory cell (>= k) in; M[0..k-1] sorted and r3 = count of v out.",
     ('r1', 'r2', 'r13'), ('k', 'v', 'two free memory cells at r13, r13+1'))
 
-# %% ../nbs/09_library.ipynb #b7f5ce47
-import re
+# %% ../nbs/09_library.ipynb #0204dd69
 MAIN = "main:\n    call {name} r14 r15\n    halt\n"
 
 def dependencies(name:str) -> list:
@@ -344,7 +341,7 @@ def link(name:str, n:int=128, registers:int=16) -> Program:
     for f in dependencies(name): lib.add(f, FUNCTIONS[f].source.strip('\n').split('\n', 1)[1])
     return lib.link('main', n, registers)
 
-# %% ../nbs/09_library.ipynb #a8193f92
+# %% ../nbs/09_library.ipynb #76124382
 MODES = ('hard', 'soft', 'symbolic')
 
 def run(name:str, memory=(), registers:dict=None, n:int=128, mode:str='hard', memory_size:int=None,
@@ -379,7 +376,7 @@ def run(name:str, memory=(), registers:dict=None, n:int=128, mode:str='hard', me
     return dict(memory=v['memory'].cpu(), registers=v['registers'].cpu(), steps=steps.cpu(),
                 halted=(st.halted if mode == 'hard' else st.halted > 0.5).cpu(), state=st)
 
-# %% ../nbs/09_library.ipynb #45ce352c
+# %% ../nbs/09_library.ipynb #f397ea5c
 def _check_list(values, n, what='values'):
     for i, v in enumerate(values):
         if not isinstance(v, int) or not 0 <= v < n: raise ValueError(f"{what}[{i}] = {v!r} is not an int in [0, {n})")
@@ -429,7 +426,7 @@ def to_digits(x:int, n:int, k:int) -> list:
 def add_numbers(x:int, y:int, n:int=128, digits:int=None, mode:str='hard') -> list:
     "x + y by the multi-digit addition program in base `n`: the `digits + 1` little-endian digits of the sum."
     if x < 0 or y < 0: raise ValueError("`x` and `y` must be non-negative")
-    k = digits or max(1, len(to_digits(max(x, y), n, 64)) - next(i for i, d in enumerate(reversed(to_digits(max(x, y), n, 64))) if d or i == 63))
+    k = digits or max(1, next(k for k in range(1, 65) if max(x, y) < n**k))      # digits of the larger operand
     mem = to_digits(x, n, k) + to_digits(y, n, k)
     out = run('add_digits', [mem], {'r1': [k]}, n=n, mode=mode, memory_size=3 * k + 1)
     return out['memory'][0, 2 * k:3 * k + 1].tolist()

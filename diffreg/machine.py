@@ -7,7 +7,7 @@ Docs: https://diffreg.github.io/diffreg/machine.html.md"""
 # %% auto #0
 __all__ = ['ALUS', 'StructuredALU', 'DenseALU', 'CircuitALU', 'State', 'Encoded', 'Machine', 'run_hard', 'plot_trace']
 
-# %% ../nbs/07_machine.ipynb #24ad248e
+# %% ../nbs/07_machine.ipynb #9b2b8a25
 import dataclasses, math, time
 import torch
 from torch import Tensor
@@ -17,7 +17,7 @@ from .encodings import unit_to_binary, binary_to_unit, bits_for, check_distribut
 from .memory import read, write, fold_address
 from .assembler import Program, assemble
 
-# %% ../nbs/07_machine.ipynb #b0720631
+# %% ../nbs/07_machine.ipynb #3ee5a80d
 class StructuredALU:
     "The structured lookup over registry ops `ops` mod `n`."
     method = 'structured'
@@ -37,7 +37,7 @@ class CircuitALU:
 
 ALUS = dict(structured=StructuredALU, dense=DenseALU, circuit=CircuitALU)
 
-# %% ../nbs/07_machine.ipynb #90e2499e
+# %% ../nbs/07_machine.ipynb #3b7ae17e
 @dataclasses.dataclass
 class State:
     "Machine state. Soft: distributions; hard: integers. See `Machine.run` for what each field holds after a run."
@@ -54,7 +54,7 @@ class State:
         f = (lambda x: x) if self.hard else from_unit
         return dict(memory=f(self.memory), registers=f(self.registers))
 
-# %% ../nbs/07_machine.ipynb #55b9299e
+# %% ../nbs/07_machine.ipynb #d3a0b3f1
 _KIND_MAT = torch.tensor([[float(i.kind == k) for k in KINDS] for i in ISA])          # [|ISA|, kinds]
 _K = {k: j for j, k in enumerate(KINDS)}
 _FALL = [_K[k] for k in ('alu', 'const', 'read', 'write')]                               # kinds that fall through
@@ -77,7 +77,7 @@ class Encoded:
         self.imm_kinds = self.run_kind[:, [_K['const'], _K['jump'], _K['call']]].T
         self.stay = self.run_kind[:, _FALL].sum(-1)
 
-# %% ../nbs/07_machine.ipynb #fcf3f1e6
+# %% ../nbs/07_machine.ipynb #1d24b5d8
 class Machine:
     "A differentiable register machine over values mod `n` with `registers` registers and `memory` cells; `alu` in `ALUS`."
     def __init__(self, n:int, registers:int, memory:int, alu:str='structured', device=None, dtype=torch.float32):
@@ -95,11 +95,15 @@ class Machine:
         if ops not in self._alus: self._alus[ops] = ALUS[self.alu_name](self.n, list(ops))
         return self._alus[ops]
 
-    def encode(self, program:Program) -> Encoded:
-        "Check `program` against the machine and move it to its device and dtype."
+    def check_program(self, program:Program):
+        "Raise naming `program` unless it was assembled for this machine's `n` and fits its registers."
         if not isinstance(program, Program): raise TypeError(f"`program` must be a Program (see `assemble`), got {type(program).__name__}")
         if program.n != self.n: raise ValueError(f"`program` was assembled for n={program.n}, the machine has n={self.n}")
         if program.registers > self.r: raise ValueError(f"`program` uses {program.registers} registers, the machine has {self.r}")
+
+    def encode(self, program:Program) -> Encoded:
+        "Check `program` against the machine and move it to its device and dtype."
+        self.check_program(program)
         T = {k: v.to(self.device, self.dtype) for k, v in program.tensors().items()}
         pad = self.r - program.registers
         for f in 'abdt': T[f] = torch.nn.functional.pad(T[f], (0, pad))
@@ -115,24 +119,33 @@ class Machine:
         return Encoded(**T, kind=kind, run_kind=run_kind, run_alu=(T['op'] @ amap) * keep, alu_ops=list(ops), L=program.L)
 
     # ----- inputs ---------------------------------------------------------------------------------------------
+    def _ints(self, x, count:int, name:str) -> Tensor:
+        "Integers `[B, k<=count]` (or distributions `[B, count, n]`, read at their argmax) -> checked integers `[B, count]`, zero-padded."
+        x = torch.as_tensor(x, device=self.device)
+        if x.is_floating_point() and x.dim() == 3: return from_unit(self._cells(x, count, name))
+        if x.dim() != 2: raise ValueError(f"`{name}` must be integers [B, <= {count}] or distributions [B, {count}, {self.n}], got shape {tuple(x.shape)}")
+        if x.shape[1] > count: raise ValueError(f"`{name}` has {x.shape[1]} cells but the machine has {count}")
+        return torch.nn.functional.pad(check_int_range(x, 0, self.n, name), (0, count - x.shape[1]))
+
     def _cells(self, x, count:int, name:str) -> Tensor:
         "Integers `[B, k<=count]` or distributions `[B, count, n]` -> distributions `[B, count, n]`."
         x = torch.as_tensor(x, device=self.device)
         if x.is_floating_point() and x.dim() == 3:
             if x.shape[1:] != (count, self.n): raise ValueError(f"`{name}` distributions must be [B, {count}, {self.n}], got {tuple(x.shape)}")
             return check_distribution(x, name).to(self.dtype)
-        if x.dim() != 2: raise ValueError(f"`{name}` must be integers [B, <= {count}] or distributions [B, {count}, {self.n}], got shape {tuple(x.shape)}")
-        if x.shape[1] > count: raise ValueError(f"`{name}` has {x.shape[1]} cells but the machine has {count}")
-        x = check_int_range(x, 0, self.n, name)
-        x = torch.nn.functional.pad(x, (0, count - x.shape[1]))
-        return to_unit(x, self.n, self.dtype)
+        return to_unit(self._ints(x, count, name), self.n, self.dtype)
+
+    def _inputs(self, memory, registers, cells):
+        "Memory and registers through `cells` (`_cells` or `_ints`); registers default to 0; batches must match."
+        M = cells(memory, self.m, 'memory')
+        R = cells(torch.zeros(M.shape[0], self.r, dtype=torch.long) if registers is None else registers, self.r, 'registers')
+        if R.shape[0] != M.shape[0]: raise ValueError(f"`registers` has batch {R.shape[0]} but `memory` has batch {M.shape[0]}")
+        return M, R
 
     def init_state(self, prog:Encoded, memory, registers=None) -> State:
         "The soft initial state: counter on line 0, nothing halted."
-        M = self._cells(memory, self.m, 'memory')
+        M, R = self._inputs(memory, registers, self._cells)
         B = M.shape[0]
-        R = self._cells(torch.zeros(B, self.r, dtype=torch.long) if registers is None else registers, self.r, 'registers')
-        if R.shape[0] != B: raise ValueError(f"`registers` has batch {R.shape[0]} but `memory` has batch {B}")
         c = torch.zeros(B, prog.L, device=self.device, dtype=self.dtype); c[:, 0] = 1
         z = torch.zeros(B, device=self.device, dtype=self.dtype)
         return State(M, R, c, z, z.clone())
@@ -202,12 +215,11 @@ class Machine:
         if trace: tr = {key: torch.stack(v) for key, v in tr.items()}
         return State(outM, outR, c, h, steps, hard=False, trace=tr)
 
-# %% ../nbs/07_machine.ipynb #4808860b
+# %% ../nbs/07_machine.ipynb #5b3e8082
 @torch.no_grad()
 def run_hard(self:Machine, program:Program, memory, registers=None, max_steps:int=1000, trace:bool=False) -> State:
     "Hard-mode run: integer state, argmax program. Returns a `State` of integers."
-    if program.n != self.n: raise ValueError(f"`program` was assembled for n={program.n}, the machine has n={self.n}")
-    if program.registers > self.r: raise ValueError(f"`program` uses {program.registers} registers, the machine has {self.r}")
+    self.check_program(program)
     dev, n, m, L = self.device, self.n, self.m, program.L
     lines = program.lines or program.argmax_lines()
     col = lambda f: torch.tensor([getattr(l, f) for l in lines], device=dev)
@@ -216,16 +228,8 @@ def run_hard(self:Machine, program:Program, memory, registers=None, max_steps:in
     aluop = [instr(l.op).alu for l in lines]
     used = list(dict.fromkeys(o for o in aluop if o))
     aluid = torch.tensor([used.index(o) if o else -1 for o in aluop], device=dev)
-    M = torch.as_tensor(memory, device=dev)
-    if M.is_floating_point(): M = from_unit(self._cells(M, m, 'memory'))
-    if M.dim() != 2: raise ValueError(f"`memory` must be integers [B, <= {m}], got shape {tuple(M.shape)}")
-    if M.shape[1] > m: raise ValueError(f"`memory` has {M.shape[1]} cells but the machine has {m}")
-    M = torch.nn.functional.pad(check_int_range(M, 0, n, 'memory'), (0, m - M.shape[1]))
+    M, R = self._inputs(memory, registers, self._ints)
     B = M.shape[0]
-    R = torch.zeros(B, self.r, dtype=torch.long, device=dev) if registers is None else torch.as_tensor(registers, device=dev)
-    if R.is_floating_point(): R = from_unit(self._cells(R, self.r, 'registers'))
-    if R.dim() != 2 or R.shape[0] != B or R.shape[1] > self.r: raise ValueError(f"`registers` must be integers [B={B}, <= {self.r}], got shape {tuple(R.shape)}")
-    R = torch.nn.functional.pad(check_int_range(R, 0, n, 'registers'), (0, self.r - R.shape[1]))
     pc = torch.zeros(B, dtype=torch.long, device=dev)
     halted = torch.zeros(B, dtype=torch.bool, device=dev)
     steps = torch.zeros(B, dtype=torch.long, device=dev)
@@ -263,7 +267,7 @@ def run_hard(self:Machine, program:Program, memory, registers=None, max_steps:in
 
 Machine.run_hard = run_hard
 
-# %% ../nbs/07_machine.ipynb #3de1ea14
+# %% ../nbs/07_machine.ipynb #9cbb396f
 def plot_trace(state:State, program:Program=None, b:int=0, path=None, title:str=None, max_steps:int=None):
     "Heatmaps of counter, registers and memory over time for batch element `b` of a traced run; saved to `path` if given."
     import matplotlib.pyplot as plt
