@@ -320,6 +320,7 @@ d = { 'settings': { 'branch': 'main',
                                'diffreg.train.computer_loss': ('train.html#computer_loss', 'diffreg/train.py'),
                                'diffreg.train.evaluate': ('train.html#evaluate', 'diffreg/train.py'),
                                'diffreg.train.main': ('train.html#main', 'diffreg/train.py'),
+                               'diffreg.train.model_label': ('train.html#model_label', 'diffreg/train.py'),
                                'diffreg.train.sorter': ('train.html#sorter', 'diffreg/train.py'),
                                'diffreg.train.task_spec': ('train.html#task_spec', 'diffreg/train.py'),
                                'diffreg.train.train': ('train.html#train', 'diffreg/train.py')}}}

@@ -8,14 +8,14 @@ Docs: https://diffreg.github.io/diffreg/augment.html.md"""
 __all__ = ['PARSERS', 'last_token', 'LastTokenParser', 'AttentionParser', 'Calculator', 'MachineProgram', 'ComputerHead',
            'answer_loss', 'AugmentedLM', 'tiny_llama_config']
 
-# %% ../nbs/16_augment.ipynb #961a30d0
+# %% ../nbs/16_augment.ipynb #3798b092
 import math
 import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
 from .lookup import LookupTable, get_ops
 
-# %% ../nbs/16_augment.ipynb #bdb5e1cb
+# %% ../nbs/16_augment.ipynb #c5d4389f
 def last_token(h:Tensor, mask:Tensor) -> Tensor:
     "State of the last real token: `h` `[B, T, d]`, `mask` `[B, T]` (right-padded) -> `[B, d]`."
     idx = mask.long().sum(1) - 1
@@ -51,7 +51,7 @@ class AttentionParser(nn.Module):
 
 PARSERS = dict(last=LastTokenParser, attention=AttentionParser)
 
-# %% ../nbs/16_augment.ipynb #74deff9f
+# %% ../nbs/16_augment.ipynb #15fdbce1
 class Calculator(nn.Module):
     "The differentiable mod-`n` calculator: operations `ops` (one selection entry each) on slots `a_slot`, `b_slot` -> `[B, 1, n]`."
     def __init__(self, n:int, ops=('add', 'sub', 'mul', 'div'), a_slot:int=0, b_slot:int=1):
@@ -68,7 +68,7 @@ class MachineProgram(nn.Module):
     """A linked library function on the soft machine: slots -> `in_registers` and memory cells `in_memory`;
     answer from `out_registers` or `out_memory` -> `[B, L, n]`, weighted by its one selection entry."""
     def __init__(self, name:str, n:int, steps:int, in_registers=(), in_memory=(), out_registers=(), out_memory=(),
-                 fixed:dict=None, memory:int=1, registers:int=16, alu:str='structured', device=None):
+                 fixed:dict=None, memory:int=1, registers:int=16, alu:str='structured', device=None, control:str='soft'):
         super().__init__()
         from diffreg.library import link
         from diffreg.machine import Machine
@@ -77,6 +77,8 @@ class MachineProgram(nn.Module):
         self.in_r, self.in_m, self.out_r, self.out_m = list(in_registers), list(in_memory), list(out_registers), list(out_memory)
         if len(self.out_r) + len(self.out_m) == 0: raise ValueError("give `out_registers` or `out_memory`")
         self.out_len = len(self.out_r) + len(self.out_m)
+        if control not in ('soft', 'hard'): raise ValueError(f"`control` must be 'soft' or 'hard', got {control!r}")
+        self.control = control
 
     def forward(self, sel:Tensor, slots:Tensor) -> Tensor:
         B, n, R, m = slots.shape[0], self.n, self.machine.r, self.machine.m
@@ -86,11 +88,14 @@ class MachineProgram(nn.Module):
         if k: Rg = Rg.index_copy(1, torch.tensor(self.in_r, device=slots.device), slots[:, :k])
         M = F.one_hot(torch.zeros(B, m, dtype=torch.long, device=slots.device), n).to(slots.dtype)
         if self.in_m: M = M.index_copy(1, torch.tensor(self.in_m, device=slots.device), slots[:, k:k + len(self.in_m)])
-        st = self.machine.run(self.prog, M, Rg, max_steps=self.steps)
+        ctl = None
+        if self.control == 'hard':    # the counter follows a hard run on the most likely inputs (07_machine)
+            with torch.no_grad(): ctl = self.machine.run(self.prog, M.argmax(-1), Rg.argmax(-1), max_steps=self.steps, hard=True, trace=True).trace['pc']
+        st = self.machine.run(self.prog, M, Rg, max_steps=self.steps, control=ctl)
         out = torch.cat([st.registers[:, self.out_r], st.memory[:, self.out_m]], 1)
         return sel[:, :1, None] * out
 
-# %% ../nbs/16_augment.ipynb #03f882a6
+# %% ../nbs/16_augment.ipynb #f2b21959
 class ComputerHead(nn.Module):
     """Token states `[B, T, d]` -> parser -> slot distributions `[B, S, n]` and selection `[B, P]` over every program's
     entries -> all programs run -> answer distributions `[B, L, n]` (their selection-weighted mixture)."""
@@ -135,7 +140,7 @@ class AugmentedLM(nn.Module):
 
     def forward(self, ids:Tensor, mask:Tensor) -> Tensor: return self.head(self.states(ids, mask), mask)
 
-# %% ../nbs/16_augment.ipynb #68b96633
+# %% ../nbs/16_augment.ipynb #8e3856e5
 def tiny_llama_config(vocab_size:int=128_256, hidden:int=128, heads:int=4, kv_heads:int=2, layers:int=4, intermediate:int=512, **kw):
     "`LlamaConfig` at the paper's tiny size (section 4.2): hidden 128, 4 heads, 2 key-value heads, 4 layers, LLaMA 3's vocabulary."
     from transformers import LlamaConfig

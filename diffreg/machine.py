@@ -7,7 +7,7 @@ Docs: https://diffreg.github.io/diffreg/machine.html.md"""
 # %% auto #0
 __all__ = ['ALUS', 'StructuredALU', 'DenseALU', 'CircuitALU', 'State', 'Encoded', 'Machine', 'run_hard', 'plot_trace']
 
-# %% ../nbs/07_machine.ipynb #9b2b8a25
+# %% ../nbs/07_machine.ipynb #0610a075
 import dataclasses, math, time
 import torch
 from torch import Tensor
@@ -17,7 +17,7 @@ from .encodings import unit_to_binary, binary_to_unit, bits_for, check_distribut
 from .memory import read, write, fold_address
 from .assembler import Program, assemble
 
-# %% ../nbs/07_machine.ipynb #3ee5a80d
+# %% ../nbs/07_machine.ipynb #77849a1c
 class StructuredALU:
     "The structured lookup over registry ops `ops` mod `n`."
     method = 'structured'
@@ -37,7 +37,7 @@ class CircuitALU:
 
 ALUS = dict(structured=StructuredALU, dense=DenseALU, circuit=CircuitALU)
 
-# %% ../nbs/07_machine.ipynb #3b7ae17e
+# %% ../nbs/07_machine.ipynb #6d89e237
 @dataclasses.dataclass
 class State:
     "Machine state. Soft: distributions; hard: integers. See `Machine.run` for what each field holds after a run."
@@ -54,7 +54,7 @@ class State:
         f = (lambda x: x) if self.hard else from_unit
         return dict(memory=f(self.memory), registers=f(self.registers))
 
-# %% ../nbs/07_machine.ipynb #d3a0b3f1
+# %% ../nbs/07_machine.ipynb #29f7ec6a
 _KIND_MAT = torch.tensor([[float(i.kind == k) for k in KINDS] for i in ISA])          # [|ISA|, kinds]
 _K = {k: j for j, k in enumerate(KINDS)}
 _FALL = [_K[k] for k in ('alu', 'const', 'read', 'write')]                               # kinds that fall through
@@ -77,7 +77,7 @@ class Encoded:
         self.imm_kinds = self.run_kind[:, [_K['const'], _K['jump'], _K['call']]].T
         self.stay = self.run_kind[:, _FALL].sum(-1)
 
-# %% ../nbs/07_machine.ipynb #1d24b5d8
+# %% ../nbs/07_machine.ipynb #23ba38fe
 class Machine:
     "A differentiable register machine over values mod `n` with `registers` registers and `memory` cells; `alu` in `ALUS`."
     def __init__(self, n:int, registers:int, memory:int, alu:str='structured', device=None, dtype=torch.float32):
@@ -189,8 +189,9 @@ class Machine:
 
     # ----- running ---------------------------------------------------------------------------------------------
     def run(self, program:Program, memory, registers=None, max_steps:int=1000, hard:bool=False, trace:bool=False,
-            threshold:float=1 - 1e-6, check_every:int=1) -> State:
-        "Run `program` on `memory` (ints `[B, m']` or distributions `[B, m, n]`) until every element halted (h >= `threshold`) or `max_steps`."
+            threshold:float=1 - 1e-6, check_every:int=1, control:Tensor=None) -> State:
+        """Run `program` on `memory` (ints `[B, m']` or distributions `[B, m, n]`) until every element halted (h >= `threshold`) or `max_steps`.
+        `control` `[T+1, B]` (a hard run's `trace['pc']`): the counter follows it instead of eq 6 ("hard control, soft data", below)."""
         if not isinstance(max_steps, int) or max_steps < 1: raise ValueError(f"`max_steps` must be a positive int, got {max_steps!r}")
         if hard: return self.run_hard(program, memory, registers, max_steps, trace)
         prog = self.encode(program)
@@ -201,6 +202,11 @@ class Machine:
         tr = dict(pc=[c], registers=[R], memory=[M], halted=[h]) if trace else None
         for k in range(max_steps):
             M2, R2, c, w_halt, w_spill = self.step(prog, M, R, c)
+            if control is not None:                                                # the counter follows the hard trace
+                nxt, mass = control[min(k + 1, len(control) - 1)], c.sum(-1) + w_spill
+                out = nxt >= prog.L
+                w_spill = torch.where(out, mass, torch.zeros_like(mass))
+                c = torch.nn.functional.one_hot(nxt.clamp(max=prog.L - 1), prog.L).to(c) * torch.where(out, 0., mass)[:, None]
             outM = outM + w_halt[:, None, None] * M + w_spill[:, None, None] * M2
             outR = outR + w_halt[:, None, None] * R + w_spill[:, None, None] * R2
             h = h + w_halt + w_spill
@@ -215,7 +221,7 @@ class Machine:
         if trace: tr = {key: torch.stack(v) for key, v in tr.items()}
         return State(outM, outR, c, h, steps, hard=False, trace=tr)
 
-# %% ../nbs/07_machine.ipynb #5b3e8082
+# %% ../nbs/07_machine.ipynb #097d4eed
 @torch.no_grad()
 def run_hard(self:Machine, program:Program, memory, registers=None, max_steps:int=1000, trace:bool=False) -> State:
     "Hard-mode run: integer state, argmax program. Returns a `State` of integers."
@@ -267,7 +273,7 @@ def run_hard(self:Machine, program:Program, memory, registers=None, max_steps:in
 
 Machine.run_hard = run_hard
 
-# %% ../nbs/07_machine.ipynb #9cbb396f
+# %% ../nbs/07_machine.ipynb #c08d8714
 def plot_trace(state:State, program:Program=None, b:int=0, path=None, title:str=None, max_steps:int=None):
     "Heatmaps of counter, registers and memory over time for batch element `b` of a traced run; saved to `path` if given."
     import matplotlib.pyplot as plt

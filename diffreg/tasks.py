@@ -8,11 +8,11 @@ Docs: https://diffreg.github.io/diffreg/tasks.html.md"""
 __all__ = ['SORT_TEMPLATES', 'SORT_HELD_OUT', 'SORT_LENGTHS', 'TASKS', 'sorting_sentences', 'task_rows', 'write_task',
            'load_task']
 
-# %% ../nbs/19_tasks.ipynb #4e5a2ced
+# %% ../nbs/19_tasks.ipynb #a2bf1d84
 import random, string
 from .language_data import arithmetic_sentences, write_jsonl, read_jsonl, data_dir
 
-# %% ../nbs/19_tasks.ipynb #3e3591e2
+# %% ../nbs/19_tasks.ipynb #6a51a54e
 SORT_TEMPLATES = ['Sort the string "{s}"', 'Sort the letters of "{s}" alphabetically.', 'Put the characters of "{s}" in order',
                   'Arrange "{s}" in alphabetical order.', 'What is "{s}" with its letters sorted?', 'Please sort "{s}".']
 SORT_HELD_OUT = SORT_TEMPLATES[-1]
@@ -33,7 +33,7 @@ def sorting_sentences(length:int, n_examples:int=10_000, test_frac:float=0.3, n_
     out['heldout'] = [row(s, SORT_HELD_OUT) for s in strs[cut:][:n_heldout]]
     return out
 
-# %% ../nbs/19_tasks.ipynb #79ffaf9f
+# %% ../nbs/19_tasks.ipynb #9556fa2d
 TASKS = ('calc128', 'calc256', 'sort8', 'sort10', 'sort12', 'select')
 
 def task_rows(task:str, seed:int=0) -> dict:
@@ -57,7 +57,10 @@ def write_task(task:str, seed:int=0):
     for k, rows in task_rows(task, seed).items(): write_jsonl(rows, data_dir() / f'{task}_{k}.jsonl')
 
 def load_task(task:str, split:str) -> list:
-    "Rows of `data/{task}_{split}.jsonl` (generated on first use if missing)."
+    "Rows of `data/{task}_{split}.jsonl` (generated on first use if missing); `calc128` reads `15_language_data`'s `arith128` files."
+    if task == 'calc128':
+        from diffreg.language_data import load_arithmetic
+        return [dict(r, task=task) for r in load_arithmetic(split, 128)]
     p = data_dir() / f'{task}_{split}.jsonl'
     if not p.exists(): write_task(task)
     return read_jsonl(p)

@@ -6,9 +6,9 @@ Docs: https://diffreg.github.io/diffreg/train.html.md"""
 
 # %% auto #0
 __all__ = ['SORT_STEPS', 'PROMPT', 'SCALES', 'PadTo', 'sorter', 'TaskSpec', 'task_spec', 'answer_text', 'collate',
-           'computer_loss', 'evaluate', 'build_model', 'train', 'main']
+           'computer_loss', 'evaluate', 'model_label', 'build_model', 'train', 'main']
 
-# %% ../nbs/20_train.ipynb #ba7dc382
+# %% ../nbs/20_train.ipynb #57bd1026
 import argparse, dataclasses, json, math, os, time
 from pathlib import Path
 import torch
@@ -20,7 +20,7 @@ from .augment import Calculator, MachineProgram, answer_loss
 from .augmented_llama import AugmentedLlama, load_causal_lm, set_finetune_mode, n_trainable, MODES
 from .tasks import load_task, TASKS
 
-# %% ../nbs/20_train.ipynb #5f5bd033
+# %% ../nbs/20_train.ipynb #17b9a6a9
 SORT_STEPS = {8: 400, 10: 610, 12: 860}   # worst case (reversed input) 391 / 600 / 853 steps, checked below
 
 class PadTo(nn.Module):
@@ -34,10 +34,10 @@ class PadTo(nn.Module):
         fill = sel.sum(-1)[:, None, None] * F.one_hot(torch.tensor(self.pad, device=out.device), self.n).to(out.dtype)
         return torch.cat([out, fill.expand(out.shape[0], self.L - out.shape[1], self.n)], 1)
 
-def sorter(k:int, n:int=128) -> MachineProgram:
-    "`insertion_sort` on the soft machine: slots 0..k-1 into memory cells 0..k-1, `r1 = k`; the sorted cells out."
+def sorter(k:int, n:int=128, control:str='hard') -> MachineProgram:
+    "`insertion_sort` on the soft machine: slots 0..k-1 into memory cells 0..k-1, `r1 = k`; the sorted cells out; `control` as in `MachineProgram`."
     if k not in SORT_STEPS: raise ValueError(f"sorting lengths are {sorted(SORT_STEPS)}, got {k}")
-    return MachineProgram('insertion_sort', n, SORT_STEPS[k], in_memory=range(k), out_memory=range(k), fixed={1: k}, memory=k)
+    return MachineProgram('insertion_sort', n, SORT_STEPS[k], in_memory=range(k), out_memory=range(k), fixed={1: k}, memory=k, control=control)
 
 @dataclasses.dataclass
 class TaskSpec:
@@ -45,23 +45,27 @@ class TaskSpec:
     n: int
     n_slots: int
     L: int
+    control: str = 'hard'
     def programs(self):
         if self.task.startswith('calc'): return [Calculator(self.n)]
-        if self.task.startswith('sort'): return [sorter(self.L, self.n)]
-        return [PadTo(Calculator(self.n), self.L), sorter(self.L, self.n)]
+        if self.task.startswith('sort'): return [sorter(self.L, self.n, self.control)]
+        return [PadTo(Calculator(self.n), self.L), sorter(self.L, self.n, self.control)]
     def encode(self, row) -> tuple:
         "`(symbols [L], scored positions)` of a row's answer."
         if row['task'].startswith('calc'): return [row['answer']] + [0] * (self.L - 1), 1
         return [ord(c) for c in row['answer']], len(row['answer'])
-    def program_of(self, row) -> int: return 0 if row['task'].startswith('calc') else 1
+    def program_of(self, row) -> int:
+        "Index of the program (among `programs()`) that answers `row`."
+        return 0 if self.task != 'select' or row['task'].startswith('calc') else 1
 
-def task_spec(task:str) -> TaskSpec:
-    if task in ('calc128', 'calc256'): return TaskSpec(task, int(task[4:]), 2, 1)
-    if task.startswith('sort') and task[4:].isdigit(): return TaskSpec(task, 128, int(task[4:]), int(task[4:]))
-    if task == 'select': return TaskSpec(task, 128, 8, 8)
+def task_spec(task:str, control:str='hard') -> TaskSpec:
+    "The computer for `task`; `control` ('hard' or 'soft') for the sorting program's counter."
+    if task in ('calc128', 'calc256'): return TaskSpec(task, int(task[4:]), 2, 1, control)
+    if task.startswith('sort') and task[4:].isdigit(): return TaskSpec(task, 128, int(task[4:]), int(task[4:]), control)
+    if task == 'select': return TaskSpec(task, 128, 8, 8, control)
     raise ValueError(f"`task` must be one of {TASKS}, got {task!r}")
 
-# %% ../nbs/20_train.ipynb #7bb996ef
+# %% ../nbs/20_train.ipynb #8621fb1e
 PROMPT = "{text}\nAnswer:"
 
 def answer_text(row) -> str: return str(row['answer'])
@@ -90,7 +94,7 @@ def computer_loss(probs:torch.Tensor, answer:torch.Tensor, scored:torch.Tensor) 
     nll = -probs.clamp_min(1e-9).log().gather(-1, answer[..., None])[..., 0]
     return (nll * scored).sum() / scored.sum()
 
-# %% ../nbs/20_train.ipynb #6ba271c0
+# %% ../nbs/20_train.ipynb #57f53f6e
 @torch.no_grad()
 def evaluate(model, rows, tok, spec:TaskSpec, baseline:bool=False, bs:int=16, device=None) -> dict:
     model.eval()
@@ -117,14 +121,22 @@ def evaluate(model, rows, tok, spec:TaskSpec, baseline:bool=False, bs:int=16, de
     if not baseline: out['select_acc'] = sel_hits / len(rows)
     return out
 
-# %% ../nbs/20_train.ipynb #687ceda9
+# %% ../nbs/20_train.ipynb #6d16f7c0
 SCALES = dict(smoke=dict(n_train=16, n_eval=16, epochs=1, bs=2, lr=1e-5, eval_every=0),
               cpu=dict(n_train=2000, n_eval=200, epochs=1, bs=8, lr=1e-4, eval_every=50),
               paper=dict(n_train=None, n_eval=None, epochs=10, bs=2, lr=1e-5, eval_every=2000))
 
-def build_model(task:str, model=None, parser:str='last', mode:str='full', baseline:bool=False, allow_hub:bool=False, keep_layers=None):
+def model_label(model) -> str:
+    "A short name for `model` (a name/path, or an already loaded `(lm, tokenizer)` pair) for logs and tables."
+    if isinstance(model, tuple):
+        cfg = model[0].config
+        return getattr(cfg, 'diffreg_label', None) or f"{cfg.model_type} {sum(p.numel() for p in model[0].parameters()) / 1e6:.0f}M"
+    return str(model or 'SmolLM2-135M-Instruct')
+
+def build_model(task:str, model=None, parser:str='last', mode:str='full', baseline:bool=False, allow_hub:bool=False, keep_layers=None,
+                control:str='hard'):
     "`(model, tokenizer, spec)`: the augmented LM for `task`, or the plain causal LM for `baseline`."
-    spec = task_spec(task)
+    spec = task_spec(task, control)
     lm, tok = model if isinstance(model, tuple) else load_causal_lm(model, allow_hub)
     if baseline:
         if mode != 'full': lm.requires_grad_(False)
@@ -138,7 +150,7 @@ def build_model(task:str, model=None, parser:str='last', mode:str='full', baseli
     return set_finetune_mode(m, mode), tok, spec
 
 def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='full', baseline:bool=False, out=None,
-          resume:bool=False, seed:int=0, allow_hub:bool=False, desc:str=None, **overrides) -> pd.DataFrame:
+          resume:bool=False, seed:int=0, allow_hub:bool=False, desc:str=None, control:str='hard', **overrides) -> pd.DataFrame:
     "Train on `task` at `scale` (overrides: n_train, n_eval, epochs, bs, lr, eval_every); returns the evaluation log."
     from accelerate import Accelerator
     from accelerate.utils import set_seed
@@ -147,7 +159,7 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     cfg = {**SCALES[scale], **overrides}
     acc = Accelerator(mixed_precision='bf16' if torch.cuda.is_available() else 'no')
     set_seed(seed)
-    net, tok, spec = build_model(task, model, parser, mode, baseline, allow_hub)
+    net, tok, spec = build_model(task, model, parser, mode, baseline, allow_hub, control=control)
     tr = load_task(task, 'train')[:cfg['n_train'] or None]
     evals = {k: load_task(task, k)[:cfg['n_eval'] or None] for k in ('test', 'heldout')}
     g = torch.Generator().manual_seed(seed)
@@ -164,8 +176,8 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     t0, step = time.time(), 0
     def log_eval(epoch):
         core = acc.unwrap_model(net)
-        row = dict(epoch=epoch, step=step, seconds=time.time() - t0, task=task, model=str(model or 'smollm2'), parser='text' if baseline else parser,
-                   mode=mode, scale=scale, seed=seed, trainable=n_trainable(core))
+        row = dict(epoch=epoch, step=step, seconds=time.time() - t0, task=task, model=model_label(model), parser='text' if baseline else parser,
+                   mode=mode, control=control, scale=scale, seed=seed, trainable=n_trainable(core))
         for k, rs in evals.items():
             row.update({f'{k}_{m}': v for m, v in evaluate(core, rs, tok, spec, baseline, device=acc.device).items()})
         rows.append(row); pd.DataFrame(rows).to_csv(out / 'log.csv', index=False)
@@ -185,19 +197,19 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     if acc.is_main_process: save_model(acc.unwrap_model(net), str(out / 'model.safetensors'))
     return pd.DataFrame(rows)
 
-# %% ../nbs/20_train.ipynb #51e23e08
+# %% ../nbs/20_train.ipynb #b9e71ffd
 def main(argv=None):
     p = argparse.ArgumentParser(prog='python -m diffreg.train', description="Fine-tune an augmented Llama (or its text baseline) on a section 4.3 task.")
     p.add_argument('--task', required=True, choices=list(TASKS)); p.add_argument('--model', default=None, help="'smollm2' (default), a folder, a .gguf file, or a hub id with --allow-hub")
     p.add_argument('--scale', default='cpu', choices=list(SCALES)); p.add_argument('--parser', default='last', choices=['last', 'attention'])
     p.add_argument('--mode', default='full', choices=list(MODES)); p.add_argument('--baseline', action='store_true')
     p.add_argument('--out', default=None); p.add_argument('--resume', action='store_true'); p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--allow-hub', action='store_true')
+    p.add_argument('--allow-hub', action='store_true'); p.add_argument('--control', default='hard', choices=['hard', 'soft'])
     for k in ('n_train', 'n_eval', 'epochs', 'bs', 'eval_every'): p.add_argument(f'--{k.replace("_", "-")}', type=int, default=None)
     p.add_argument('--lr', type=float, default=None)
     a = p.parse_args(argv)
     over = {k: getattr(a, k) for k in ('n_train', 'n_eval', 'epochs', 'bs', 'eval_every', 'lr') if getattr(a, k) is not None}
-    log = train(a.task, a.model, a.scale, a.parser, a.mode, a.baseline, a.out, a.resume, a.seed, a.allow_hub, **over)
+    log = train(a.task, a.model, a.scale, a.parser, a.mode, a.baseline, a.out, a.resume, a.seed, a.allow_hub, control=a.control, **over)
     print(log.to_string(index=False))
     return 0
 
