@@ -7,14 +7,14 @@ Docs: https://diffreg.github.io/diffreg/swap.html.md"""
 # %% auto #0
 __all__ = ['routing_data', 'unit_forward', 'hardened', 'beyond_range_accuracy']
 
-# %% ../nbs/14_swap.ipynb #659005e1
+# %% ../nbs/14_swap.ipynb #f8b91dd5
 import torch
 import pandas as pd
 import torch.nn.functional as F
 from .minimal import arithmetic_split, apply_ops, RoutingNet, train, make_alu, TASK_OPS
 from .encodings import to_binary, from_binary
 
-# %% ../nbs/14_swap.ipynb #52922dca
+# %% ../nbs/14_swap.ipynb #0d96864a
 def routing_data(n:int, seed:int=0, test_frac:float=0.3) -> dict:
     "Slots (x, y, z) and op; answer op(y, x) mod n; train/test split by (x, y) pair as in `arithmetic_split`."
     d = arithmetic_split(n, seed=seed, test_frac=test_frac)

@@ -7,7 +7,7 @@ Docs: https://diffreg.github.io/diffreg/table1.html.md"""
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'fib_answer', 'fib_split', 'fib_net', 'init_gradient', 'run_depths']
 
-# %% ../nbs/13_table1.ipynb #56fc1e4e
+# %% ../nbs/13_table1.ipynb #fb698480
 import time, random
 import torch
 import pandas as pd
@@ -34,7 +34,7 @@ def fib_net(n:int, depth:int, seed:int=0) -> ProgramNet:
     return ProgramNet(n, 'fibonacci', 2, in_registers=(1, 2), out_register=1, fixed={3: depth}, max_steps=8 * depth + 2,
                       seed=seed, train_after=False)
 
-# %% ../nbs/13_table1.ipynb #7ba22dee
+# %% ../nbs/13_table1.ipynb #1d05c43a
 def init_gradient(n:int, depth:int, seed:int=0, k:int=256) -> float:
     "Norm of the answer loss's gradient w.r.t. the first layer's weights at initialisation, on `k` training pairs."
     d = fib_split(n, depth, k, 1, seed)
@@ -42,7 +42,7 @@ def init_gradient(n:int, depth:int, seed:int=0, k:int=256) -> float:
     F.cross_entropy(m(d['train'][0]), d['train'][1]).backward()
     return float(m.before.weight.grad.norm())
 
-# %% ../nbs/13_table1.ipynb #e98f4bb7
+# %% ../nbs/13_table1.ipynb #4abdc459
 def run_depths(n:int, depths, plan:dict, n_test:int, curriculum:bool, seed:int=0, lr:float=0.05, desc:str=''):
     """Train `fib_net(n, d)` for each depth in order; `plan[d]` (or `plan['rest']`) = (training pairs, epochs).
     With `curriculum`, depth d starts from the first layer trained at the previous depth. Returns `(rows, logs)`."""
