@@ -7,13 +7,13 @@ Docs: https://diffreg.github.io/diffreg/pipeline.html.md"""
 # %% auto #0
 __all__ = ['SCALES', 'has_parameters', 'experiment_notebooks', 'NotebookFailed', 'run_pipeline', 'main']
 
-# %% ../nbs/92_pipeline.ipynb #7a3c19a2
+# %% ../nbs/92_pipeline.ipynb #d4b27308
 import argparse, json, os, shutil, sys, time
 from pathlib import Path
 from fastcore.imports import in_ipython
 from .results import project_root
 
-# %% ../nbs/92_pipeline.ipynb #4685576f
+# %% ../nbs/92_pipeline.ipynb #2f404033
 SCALES = ('smoke', 'cpu', 'paper')
 
 def has_parameters(nb:Path) -> bool:
@@ -26,7 +26,7 @@ def experiment_notebooks(nbs_path=None) -> list:
     nbs_path = Path(nbs_path or project_root() / 'nbs')
     return [p for p in sorted(nbs_path.glob('*.ipynb')) if not p.name.startswith('_') and has_parameters(p)]
 
-# %% ../nbs/92_pipeline.ipynb #d38c513c
+# %% ../nbs/92_pipeline.ipynb #a1e8fb24
 class NotebookFailed(RuntimeError):
     "An experiment notebook failed; the message names the notebook and the cell."
 
@@ -73,11 +73,13 @@ def run_pipeline(scale:str='cpu', notebooks=None, runs=None, promote:bool=None, 
     log(f"all {len(notebooks)} notebooks succeeded in {time.time() - t_all:.1f} s; results staged in {staging}")
     if promote:
         _promote(staging, root)
-        log(f"figures/ and tables/ updated from the {scale} run")
+        from diffreg.report import write_report
+        write_report(root, root / 'tables' / 'REPORT.md')
+        log(f"figures/ and tables/ updated from the {scale} run; tables/REPORT.md rewritten")
     else: log("(smoke results are not promoted over the committed ones; pass --promote to do so)")
     return times
 
-# %% ../nbs/92_pipeline.ipynb #990ce104
+# %% ../nbs/92_pipeline.ipynb #b65f07fb
 def main(argv=None):
     "Entry point of `python -m diffreg.pipeline` (what `make reproduce` runs)."
     p = argparse.ArgumentParser(prog='python -m diffreg.pipeline', description='Re-run the experiment notebooks with papermill.')

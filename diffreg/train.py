@@ -8,7 +8,7 @@ Docs: https://diffreg.github.io/diffreg/train.html.md"""
 __all__ = ['SORT_STEPS', 'PROMPT', 'SCALES', 'PadTo', 'sorter', 'TaskSpec', 'task_spec', 'answer_text', 'collate',
            'computer_loss', 'evaluate', 'model_label', 'build_model', 'train', 'main']
 
-# %% ../nbs/20_train.ipynb #57bd1026
+# %% ../nbs/20_train.ipynb #2f8a6698
 import argparse, dataclasses, json, math, os, time
 from pathlib import Path
 import torch
@@ -20,7 +20,7 @@ from .augment import Calculator, MachineProgram, answer_loss
 from .augmented_llama import AugmentedLlama, load_causal_lm, set_finetune_mode, n_trainable, MODES
 from .tasks import load_task, TASKS
 
-# %% ../nbs/20_train.ipynb #17b9a6a9
+# %% ../nbs/20_train.ipynb #4082e472
 SORT_STEPS = {8: 400, 10: 610, 12: 860}   # worst case (reversed input) 391 / 600 / 853 steps, checked below
 
 class PadTo(nn.Module):
@@ -65,7 +65,7 @@ def task_spec(task:str, control:str='hard') -> TaskSpec:
     if task == 'select': return TaskSpec(task, 128, 8, 8, control)
     raise ValueError(f"`task` must be one of {TASKS}, got {task!r}")
 
-# %% ../nbs/20_train.ipynb #8621fb1e
+# %% ../nbs/20_train.ipynb #173166c7
 PROMPT = "{text}\nAnswer:"
 
 def answer_text(row) -> str: return str(row['answer'])
@@ -94,7 +94,7 @@ def computer_loss(probs:torch.Tensor, answer:torch.Tensor, scored:torch.Tensor) 
     nll = -probs.clamp_min(1e-9).log().gather(-1, answer[..., None])[..., 0]
     return (nll * scored).sum() / scored.sum()
 
-# %% ../nbs/20_train.ipynb #57f53f6e
+# %% ../nbs/20_train.ipynb #f2cd6267
 @torch.no_grad()
 def evaluate(model, rows, tok, spec:TaskSpec, baseline:bool=False, bs:int=16, device=None) -> dict:
     model.eval()
@@ -121,8 +121,8 @@ def evaluate(model, rows, tok, spec:TaskSpec, baseline:bool=False, bs:int=16, de
     if not baseline: out['select_acc'] = sel_hits / len(rows)
     return out
 
-# %% ../nbs/20_train.ipynb #6d16f7c0
-SCALES = dict(smoke=dict(n_train=16, n_eval=16, epochs=1, bs=2, lr=1e-5, eval_every=0),
+# %% ../nbs/20_train.ipynb #a900bc61
+SCALES = dict(smoke=dict(n_train=8, n_eval=8, epochs=1, bs=2, lr=1e-5, eval_every=0),
               cpu=dict(n_train=2000, n_eval=200, epochs=1, bs=8, lr=1e-4, eval_every=50),
               paper=dict(n_train=None, n_eval=None, epochs=10, bs=2, lr=1e-5, eval_every=2000))
 
@@ -197,7 +197,7 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     if acc.is_main_process: save_model(acc.unwrap_model(net), str(out / 'model.safetensors'))
     return pd.DataFrame(rows)
 
-# %% ../nbs/20_train.ipynb #b9e71ffd
+# %% ../nbs/20_train.ipynb #9c56c739
 def main(argv=None):
     p = argparse.ArgumentParser(prog='python -m diffreg.train', description="Fine-tune an augmented Llama (or its text baseline) on a section 4.3 task.")
     p.add_argument('--task', required=True, choices=list(TASKS)); p.add_argument('--model', default=None, help="'smollm2' (default), a folder, a .gguf file, or a hub id with --allow-hub")
