@@ -31,3 +31,15 @@ def test_failure_names_notebook_and_cell(tmp_path):
 def test_cli_rejects_unknown_scale():
     r = subprocess.run([sys.executable, '-m', 'diffreg.pipeline', '--scale', 'huge'], capture_output=True, text=True)
     assert r.returncode != 0 and 'invalid choice' in r.stderr
+
+
+def test_same_seed_same_tables(tmp_path):
+    "Determinism: the smoke pipeline twice on one small notebook gives byte-identical tables."
+    nb = ROOT / 'nbs' / '14_swap.ipynb'
+    staged = []
+    for k in ('a', 'b'):
+        run_pipeline('smoke', [nb], runs=tmp_path / k, promote=False, root=ROOT, log=lambda s: None)
+        staged.append(tmp_path / k / 'smoke' / 'results' / 'tables')
+    files = sorted(p.name for p in staged[0].iterdir())
+    assert files and files == sorted(p.name for p in staged[1].iterdir())
+    for f in files: assert (staged[0] / f).read_bytes() == (staged[1] / f).read_bytes(), f
