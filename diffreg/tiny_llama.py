@@ -8,7 +8,7 @@ Docs: https://diffreg.github.io/diffreg/tiny_llama.html.md"""
 __all__ = ['PAPER_TINY', 'SCALES', 'default_device', 'tiny_calculator', 'optimizers', 'encode_rows', 'evaluate', 'train_tiny',
            'run', 'main']
 
-# %% ../nbs/17_tiny_llama.ipynb #ab621311
+# %% ../nbs/17_tiny_llama.ipynb #0fb47041
 import argparse, time, json
 from pathlib import Path
 import torch
@@ -20,7 +20,7 @@ from .augment import AugmentedLM, ComputerHead, Calculator, answer_loss, tiny_ll
 
 PAPER_TINY = dict(epoch_99_2=62, epoch_100=132)   # paper section 4.2: 99.2 % test accuracy at epoch 62, 100 % at 132
 
-# %% ../nbs/17_tiny_llama.ipynb #391a2862
+# %% ../nbs/17_tiny_llama.ipynb #a140b9ed
 def default_device() -> torch.device: return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
 def tiny_calculator(n:int=128, parser:str='last', seed:int=0, sparse_embedding:bool=True, **config) -> AugmentedLM:
@@ -66,8 +66,8 @@ def evaluate(model:AugmentedLM, data, bs:int=512) -> dict:
         sel_hits += (model.head.parse(states, m[:, :T])[1].argmax(-1).cpu() == op[i:i + bs]).sum().item()
     return dict(acc=hits / len(ids), select_acc=sel_hits / len(ids))
 
-def train_tiny(model:AugmentedLM, train, evals:dict, epochs:int, lr:float=1e-2, bs:int=32, seed:int=0, target:float=None,
-               checkpoint=None, desc:str='tiny llama', head_lr:float=None) -> pd.DataFrame:
+def train_tiny(model:AugmentedLM, train, evals:dict, epochs:int, lr:float=1e-3, bs:int=32, seed:int=0, target:float=None,
+               checkpoint=None, desc:str='tiny llama', head_lr:float=1e-2) -> pd.DataFrame:
     """AdamW on the answer loss over encoded `train`; after each epoch, accuracy on each of `evals` (name -> encoded data).
     Stops early once `evals['test']` reaches `target`. Saves the final weights to `checkpoint` (safetensors)."""
     g = torch.Generator().manual_seed(seed)
@@ -101,7 +101,8 @@ def train_tiny(model:AugmentedLM, train, evals:dict, epochs:int, lr:float=1e-2, 
 SCALES = dict(smoke=dict(n_train=2000, n_test=500, epochs=2), cpu=dict(n_train=None, n_test=None, epochs=20),
               paper=dict(n_train=None, n_test=None, epochs=150))
 
-def run(scale:str='smoke', seed:int=0, parser:str='last', lr:float=1e-2, checkpoint='runs/tiny_llama.safetensors', head_lr:float=None):
+def run(scale:str='smoke', seed:int=0, parser:str='last', lr:float=1e-3, checkpoint='runs/tiny_llama.safetensors', head_lr:float=1e-2,
+        epochs:int=None):
     "The section 4.2 experiment at `scale`: returns `(model, log)`; stops at 100 % test accuracy."
     cfg = SCALES[scale]
     tok = Llama3Tokenizer()
@@ -109,18 +110,18 @@ def run(scale:str='smoke', seed:int=0, parser:str='last', lr:float=1e-2, checkpo
     train = part('train', cfg['n_train'])
     evals = dict(test=part('test', cfg['n_test']), heldout=part('heldout', cfg['n_test']))
     model = tiny_calculator(128, parser, seed).to(default_device())
-    log = train_tiny(model, train, evals, cfg['epochs'], lr=lr, seed=seed, target=1.0, checkpoint=checkpoint, head_lr=head_lr)
+    log = train_tiny(model, train, evals, epochs or cfg['epochs'], lr=lr, seed=seed, target=1.0, checkpoint=checkpoint, head_lr=head_lr)
     return model, log
 
-# %% ../nbs/17_tiny_llama.ipynb #8c1db571
+# %% ../nbs/17_tiny_llama.ipynb #ca8dd33b
 def main(argv=None):
     p = argparse.ArgumentParser(description="Train the tiny LLaMA + differentiable calculator (paper section 4.2).")
     p.add_argument('--scale', default='cpu', choices=list(SCALES)); p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--parser', default='last', choices=['last', 'attention']); p.add_argument('--lr', type=float, default=1e-2)
-    p.add_argument('--head-lr', type=float, default=None)
+    p.add_argument('--parser', default='last', choices=['last', 'attention']); p.add_argument('--lr', type=float, default=1e-3)
+    p.add_argument('--head-lr', type=float, default=1e-2); p.add_argument('--epochs', type=int, default=None)
     p.add_argument('--checkpoint', default='runs/tiny_llama.safetensors'); p.add_argument('--log', default=None)
     a = p.parse_args(argv)
-    _, log = run(a.scale, a.seed, a.parser, a.lr, a.checkpoint, a.head_lr)
+    _, log = run(a.scale, a.seed, a.parser, a.lr, a.checkpoint, a.head_lr, a.epochs)
     print(log.to_string(index=False))
     if a.log: log.to_csv(a.log, index=False)
 
