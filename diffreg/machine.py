@@ -7,7 +7,7 @@ Docs: https://diffreg.github.io/diffreg/machine.html.md"""
 # %% auto #0
 __all__ = ['ALUS', 'StructuredALU', 'DenseALU', 'CircuitALU', 'State', 'Encoded', 'Machine', 'run_hard', 'plot_trace']
 
-# %% ../nbs/07_machine.ipynb #0610a075
+# %% ../nbs/07_machine.ipynb #d013a7cd
 import dataclasses, math, time
 import torch
 from torch import Tensor
@@ -17,7 +17,7 @@ from .encodings import unit_to_binary, binary_to_unit, bits_for, check_distribut
 from .memory import read, write, fold_address
 from .assembler import Program, assemble
 
-# %% ../nbs/07_machine.ipynb #77849a1c
+# %% ../nbs/07_machine.ipynb #c35adff3
 class StructuredALU:
     "The structured lookup over registry ops `ops` mod `n`."
     method = 'structured'
@@ -37,7 +37,7 @@ class CircuitALU:
 
 ALUS = dict(structured=StructuredALU, dense=DenseALU, circuit=CircuitALU)
 
-# %% ../nbs/07_machine.ipynb #6d89e237
+# %% ../nbs/07_machine.ipynb #66c08955
 @dataclasses.dataclass
 class State:
     "Machine state. Soft: distributions; hard: integers. See `Machine.run` for what each field holds after a run."
@@ -54,7 +54,7 @@ class State:
         f = (lambda x: x) if self.hard else from_unit
         return dict(memory=f(self.memory), registers=f(self.registers))
 
-# %% ../nbs/07_machine.ipynb #29f7ec6a
+# %% ../nbs/07_machine.ipynb #8b1fe2c4
 _KIND_MAT = torch.tensor([[float(i.kind == k) for k in KINDS] for i in ISA])          # [|ISA|, kinds]
 _K = {k: j for j, k in enumerate(KINDS)}
 _FALL = [_K[k] for k in ('alu', 'const', 'read', 'write')]                               # kinds that fall through
@@ -77,7 +77,7 @@ class Encoded:
         self.imm_kinds = self.run_kind[:, [_K['const'], _K['jump'], _K['call']]].T
         self.stay = self.run_kind[:, _FALL].sum(-1)
 
-# %% ../nbs/07_machine.ipynb #23ba38fe
+# %% ../nbs/07_machine.ipynb #1c73ab2d
 class Machine:
     "A differentiable register machine over values mod `n` with `registers` registers and `memory` cells; `alu` in `ALUS`."
     def __init__(self, n:int, registers:int, memory:int, alu:str='structured', device=None, dtype=torch.float32):
@@ -157,7 +157,8 @@ class Machine:
         rho = c.sum(-1)                                                            # running mass [B]
         pi = c / rho.clamp_min(1e-30)[:, None]                                     # counter | running
         f_halt = pi @ prog.kind[:, _K['halt']]                                     # [B]
-        pi = pi * (1 - prog.kind[:, _K['halt']]) / (1 - f_halt).clamp_min(1e-30)[:, None]   # line | not halting now
+        nh = pi * (1 - prog.kind[:, _K['halt']])                                  # normalised by its own sum, not 1 - f_halt:
+        pi = nh / nh.sum(-1, keepdim=True).clamp_min(1e-30)                        # line | not halting now (bounded when f_halt ~ 1)
         fl = pi @ prog.fields                                                      # expectations under the counter
         a, b, d, t = fl[:, :4 * r].view(B, 4, r).unbind(1)                         # [B, r] each
         kp = fl[:, 4 * r:4 * r + len(KINDS)]                                       # [B, kinds] | not halting now
@@ -221,7 +222,7 @@ class Machine:
         if trace: tr = {key: torch.stack(v) for key, v in tr.items()}
         return State(outM, outR, c, h, steps, hard=False, trace=tr)
 
-# %% ../nbs/07_machine.ipynb #097d4eed
+# %% ../nbs/07_machine.ipynb #11d1b000
 @torch.no_grad()
 def run_hard(self:Machine, program:Program, memory, registers=None, max_steps:int=1000, trace:bool=False) -> State:
     "Hard-mode run: integer state, argmax program. Returns a `State` of integers."
@@ -273,7 +274,7 @@ def run_hard(self:Machine, program:Program, memory, registers=None, max_steps:in
 
 Machine.run_hard = run_hard
 
-# %% ../nbs/07_machine.ipynb #c08d8714
+# %% ../nbs/07_machine.ipynb #fdb01e31
 def plot_trace(state:State, program:Program=None, b:int=0, path=None, title:str=None, max_steps:int=None):
     "Heatmaps of counter, registers and memory over time for batch element `b` of a traced run; saved to `path` if given."
     import matplotlib.pyplot as plt
