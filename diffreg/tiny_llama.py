@@ -8,7 +8,7 @@ Docs: https://diffreg.github.io/diffreg/tiny_llama.html.md"""
 __all__ = ['PAPER_TINY', 'SCALES', 'default_device', 'tiny_calculator', 'optimizers', 'encode_rows', 'evaluate', 'train_tiny',
            'run', 'main']
 
-# %% ../nbs/17_tiny_llama.ipynb #0fb47041
+# %% ../nbs/17_tiny_llama.ipynb #f75997f4
 import argparse, time, json
 from pathlib import Path
 import torch
@@ -20,7 +20,7 @@ from .augment import AugmentedLM, ComputerHead, Calculator, answer_loss, tiny_ll
 
 PAPER_TINY = dict(epoch_99_2=62, epoch_100=132)   # paper section 4.2: 99.2 % test accuracy at epoch 62, 100 % at 132
 
-# %% ../nbs/17_tiny_llama.ipynb #a140b9ed
+# %% ../nbs/17_tiny_llama.ipynb #da554fa9
 def default_device() -> torch.device: return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
 def tiny_calculator(n:int=128, parser:str='last', seed:int=0, sparse_embedding:bool=True, **config) -> AugmentedLM:
@@ -113,7 +113,7 @@ def run(scale:str='smoke', seed:int=0, parser:str='last', lr:float=1e-3, checkpo
     log = train_tiny(model, train, evals, epochs or cfg['epochs'], lr=lr, seed=seed, target=1.0, checkpoint=checkpoint, head_lr=head_lr)
     return model, log
 
-# %% ../nbs/17_tiny_llama.ipynb #ca8dd33b
+# %% ../nbs/17_tiny_llama.ipynb #37ffdb24
 def main(argv=None):
     p = argparse.ArgumentParser(description="Train the tiny LLaMA + differentiable calculator (paper section 4.2).")
     p.add_argument('--scale', default='cpu', choices=list(SCALES)); p.add_argument('--seed', type=int, default=0)
