@@ -8,7 +8,7 @@ Docs: https://diffreg.github.io/diffreg/train.html.md"""
 __all__ = ['SORT_STEPS', 'PROMPT', 'SCALES', 'PadTo', 'sorter', 'TaskSpec', 'task_spec', 'answer_text', 'collate',
            'computer_loss', 'evaluate', 'model_label', 'build_model', 'train', 'main']
 
-# %% ../nbs/20_train.ipynb #2f8a6698
+# %% ../nbs/20_train.ipynb #13950e37
 import argparse, dataclasses, json, math, os, time
 from pathlib import Path
 import torch
@@ -20,7 +20,7 @@ from .augment import Calculator, MachineProgram, answer_loss
 from .augmented_llama import AugmentedLlama, load_causal_lm, set_finetune_mode, n_trainable, MODES
 from .tasks import load_task, TASKS
 
-# %% ../nbs/20_train.ipynb #4082e472
+# %% ../nbs/20_train.ipynb #58fee039
 SORT_STEPS = {8: 400, 10: 610, 12: 860}   # worst case (reversed input) 391 / 600 / 853 steps, checked below
 
 class PadTo(nn.Module):
@@ -65,7 +65,7 @@ def task_spec(task:str, control:str='hard') -> TaskSpec:
     if task == 'select': return TaskSpec(task, 128, 8, 8, control)
     raise ValueError(f"`task` must be one of {TASKS}, got {task!r}")
 
-# %% ../nbs/20_train.ipynb #173166c7
+# %% ../nbs/20_train.ipynb #1c02ee4b
 PROMPT = "{text}\nAnswer:"
 
 def answer_text(row) -> str: return str(row['answer'])
@@ -94,7 +94,7 @@ def computer_loss(probs:torch.Tensor, answer:torch.Tensor, scored:torch.Tensor) 
     nll = -probs.clamp_min(1e-9).log().gather(-1, answer[..., None])[..., 0]
     return (nll * scored).sum() / scored.sum()
 
-# %% ../nbs/20_train.ipynb #f2cd6267
+# %% ../nbs/20_train.ipynb #1ae6e7a0
 @torch.no_grad()
 def evaluate(model, rows, tok, spec:TaskSpec, baseline:bool=False, bs:int=16, device=None) -> dict:
     model.eval()
@@ -121,10 +121,10 @@ def evaluate(model, rows, tok, spec:TaskSpec, baseline:bool=False, bs:int=16, de
     if not baseline: out['select_acc'] = sel_hits / len(rows)
     return out
 
-# %% ../nbs/20_train.ipynb #a900bc61
-SCALES = dict(smoke=dict(n_train=8, n_eval=8, epochs=1, bs=2, lr=1e-5, eval_every=0),
-              cpu=dict(n_train=2000, n_eval=200, epochs=1, bs=8, lr=1e-4, eval_every=50),
-              paper=dict(n_train=None, n_eval=None, epochs=10, bs=2, lr=1e-5, eval_every=2000))
+# %% ../nbs/20_train.ipynb #ba9f6f52
+SCALES = dict(smoke=dict(n_train=8, n_eval=8, epochs=1, bs=2, lr=1e-5, eval_every=0, save=False),
+              cpu=dict(n_train=2000, n_eval=200, epochs=1, bs=8, lr=1e-4, eval_every=50, save=True),
+              paper=dict(n_train=None, n_eval=None, epochs=10, bs=2, lr=1e-5, eval_every=2000, save=True))
 
 def model_label(model) -> str:
     "A short name for `model` (a name/path, or an already loaded `(lm, tokenizer)` pair) for logs and tables."
@@ -151,7 +151,8 @@ def build_model(task:str, model=None, parser:str='last', mode:str='full', baseli
 
 def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='full', baseline:bool=False, out=None,
           resume:bool=False, seed:int=0, allow_hub:bool=False, desc:str=None, control:str='hard', **overrides) -> pd.DataFrame:
-    "Train on `task` at `scale` (overrides: n_train, n_eval, epochs, bs, lr, eval_every); returns the evaluation log."
+    """Train on `task` at `scale` (overrides: n_train, n_eval, epochs, bs, lr, eval_every, save); returns the evaluation log.
+    `save=False` (smoke) writes only `log.csv`: a full checkpoint of a 135M model with its optimiser state is about 2 GB."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
     from safetensors.torch import save_model
@@ -193,11 +194,11 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
             bar.set_postfix(loss=f"{loss.item():.3f}")
             if cfg['eval_every'] and step % cfg['eval_every'] == 0 and acc.is_main_process: log_eval(epoch - 1 + step / len(dl))
         if acc.is_main_process: log_eval(epoch)
-        acc.save_state(str(out / 'state'))
-    if acc.is_main_process: save_model(acc.unwrap_model(net), str(out / 'model.safetensors'))
+        if cfg['save']: acc.save_state(str(out / 'state'))
+    if cfg['save'] and acc.is_main_process: save_model(acc.unwrap_model(net), str(out / 'model.safetensors'))
     return pd.DataFrame(rows)
 
-# %% ../nbs/20_train.ipynb #9c56c739
+# %% ../nbs/20_train.ipynb #e4963c6b
 def main(argv=None):
     p = argparse.ArgumentParser(prog='python -m diffreg.train', description="Fine-tune an augmented Llama (or its text baseline) on a section 4.3 task.")
     p.add_argument('--task', required=True, choices=list(TASKS)); p.add_argument('--model', default=None, help="'smollm2' (default), a folder, a .gguf file, or a hub id with --allow-hub")
