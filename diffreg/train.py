@@ -8,7 +8,7 @@ Docs: https://diffreg.github.io/diffreg/train.html.md"""
 __all__ = ['SORT_STEPS', 'PROMPT', 'SCALES', 'PadTo', 'sorter', 'TaskSpec', 'task_spec', 'answer_text', 'collate',
            'computer_loss', 'evaluate', 'model_label', 'build_model', 'train', 'main']
 
-# %% ../nbs/20_train.ipynb #13950e37
+# %% ../nbs/20_train.ipynb #1a5fccc0
 import argparse, dataclasses, json, math, os, time
 from pathlib import Path
 import torch
@@ -17,10 +17,10 @@ import torch.nn.functional as F
 import pandas as pd
 from tqdm.auto import tqdm
 from .augment import Calculator, MachineProgram, answer_loss
-from .augmented_llama import AugmentedLlama, load_causal_lm, set_finetune_mode, n_trainable, MODES
+from .augmented_llama import AugmentedLlama, load_causal_lm, set_finetune_mode, set_lm_mode, n_trainable, MODES
 from .tasks import load_task, TASKS
 
-# %% ../nbs/20_train.ipynb #58fee039
+# %% ../nbs/20_train.ipynb #9ccbc617
 SORT_STEPS = {8: 400, 10: 610, 12: 860}   # worst case (reversed input) 391 / 600 / 853 steps, checked below
 
 class PadTo(nn.Module):
@@ -65,7 +65,7 @@ def task_spec(task:str, control:str='hard') -> TaskSpec:
     if task == 'select': return TaskSpec(task, 128, 8, 8, control)
     raise ValueError(f"`task` must be one of {TASKS}, got {task!r}")
 
-# %% ../nbs/20_train.ipynb #1c02ee4b
+# %% ../nbs/20_train.ipynb #56cbeff1
 PROMPT = "{text}\nAnswer:"
 
 def answer_text(row) -> str: return str(row['answer'])
@@ -94,7 +94,7 @@ def computer_loss(probs:torch.Tensor, answer:torch.Tensor, scored:torch.Tensor) 
     nll = -probs.clamp_min(1e-9).log().gather(-1, answer[..., None])[..., 0]
     return (nll * scored).sum() / scored.sum()
 
-# %% ../nbs/20_train.ipynb #1ae6e7a0
+# %% ../nbs/20_train.ipynb #1d0685dc
 @torch.no_grad()
 def evaluate(model, rows, tok, spec:TaskSpec, baseline:bool=False, bs:int=16, device=None) -> dict:
     model.eval()
@@ -121,7 +121,7 @@ def evaluate(model, rows, tok, spec:TaskSpec, baseline:bool=False, bs:int=16, de
     if not baseline: out['select_acc'] = sel_hits / len(rows)
     return out
 
-# %% ../nbs/20_train.ipynb #ba9f6f52
+# %% ../nbs/20_train.ipynb #d4e7c595
 SCALES = dict(smoke=dict(n_train=8, n_eval=8, epochs=1, bs=2, lr=1e-5, eval_every=0, save=False),
               cpu=dict(n_train=2000, n_eval=200, epochs=1, bs=8, lr=1e-4, eval_every=50, save=True),
               paper=dict(n_train=None, n_eval=None, epochs=10, bs=2, lr=1e-5, eval_every=2000, save=True))
@@ -138,14 +138,7 @@ def build_model(task:str, model=None, parser:str='last', mode:str='full', baseli
     "`(model, tokenizer, spec)`: the augmented LM for `task`, or the plain causal LM for `baseline`."
     spec = task_spec(task, control)
     lm, tok = model if isinstance(model, tuple) else load_causal_lm(model, allow_hub)
-    if baseline:
-        if mode != 'full': lm.requires_grad_(False)
-        if mode == 'lora':
-            from diffreg.augmented_llama import LoRALinear
-            for _, mod in list(lm.named_modules()):
-                for t in ('q_proj', 'v_proj'):
-                    if isinstance(getattr(mod, t, None), nn.Linear): setattr(mod, t, LoRALinear(getattr(mod, t)))
-        return lm, tok, spec
+    if baseline: return set_lm_mode(lm, mode), tok, spec
     m = AugmentedLlama(lm, spec.programs(), spec.n_slots, parser=parser, keep_layers=keep_layers)
     return set_finetune_mode(m, mode), tok, spec
 
@@ -198,7 +191,7 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     if cfg['save'] and acc.is_main_process: save_model(acc.unwrap_model(net), str(out / 'model.safetensors'))
     return pd.DataFrame(rows)
 
-# %% ../nbs/20_train.ipynb #e4963c6b
+# %% ../nbs/20_train.ipynb #4f416554
 def main(argv=None):
     p = argparse.ArgumentParser(prog='python -m diffreg.train', description="Fine-tune an augmented Llama (or its text baseline) on a section 4.3 task.")
     p.add_argument('--task', required=True, choices=list(TASKS)); p.add_argument('--model', default=None, help="'smollm2' (default), a folder, a .gguf file, or a hub id with --allow-hub")
