@@ -8,13 +8,13 @@ Docs: https://diffreg.github.io/diffreg/report.html.md"""
 __all__ = ['producers', 'producer_of', 'rows_table1', 'rows_figure3', 'rows_swap', 'rows_tiny', 'rows_section43', 'report_rows',
            'write_report', 'main']
 
-# %% ../nbs/93_report.ipynb #2327d9cd
+# %% ../nbs/93_report.ipynb #f34a0578
 import json, re, fnmatch
 from pathlib import Path
 import pandas as pd
 from .results import project_root, results_root
 
-# %% ../nbs/93_report.ipynb #5b03902e
+# %% ../nbs/93_report.ipynb #d7b7f99d
 _PAT = re.compile(r"""(f?)(['"])([\w{}.\-]+)\2""")   # the first name-like string literal of the call's line
 
 def producers(root=None) -> dict:
@@ -36,7 +36,7 @@ def producer_of(path:str, prods:dict) -> str:
     "The notebook producing `path` (e.g. `'tables/figure3.csv'`), or `None`."
     return next((nb for pat, nb in prods.items() if fnmatch.fnmatch(path, pat)), None)
 
-# %% ../nbs/93_report.ipynb #388b5250
+# %% ../nbs/93_report.ipynb #074b8c31
 def _read(root, name):
     p = Path(root) / 'tables' / f'{name}.csv'
     return pd.read_csv(p) if p.exists() else None
@@ -111,7 +111,6 @@ def rows_section43(root):
             out.append(dict(experiment=f'Augmented calculator {task} ({cfg})', paper=paper, ours=f"{100 * d.test_acc.iloc[-1]:.1f} % after {d.epoch.iloc[-1]:g} epochs",
                             configuration=f"{d.model.iloc[0]}, scale {d.scale.iloc[0]}, seed {d.seed.iloc[0]} (21_augmented_calculator)", wall=_wall(root, 'augmented_calculator'), why='different model and budget than the paper (LLaMA 3.2 1B)'))
     t = _read(root, 'table2_sorting')
-    from math import isnan
     for k, paper in ((8, 36.54), (10, 35.03), (12, 33.36)):
         r = t[t.length == k] if t is not None else None
         ours = ', '.join(f"{c} {r[c].iloc[0]:.2f}" for c in ('last', 'attention', 'text') if c in r) if r is not None and len(r) else 'not run'
@@ -124,7 +123,7 @@ def report_rows(root=None) -> pd.DataFrame:
     cols = ['experiment', 'paper', 'ours', 'configuration', 'wall', 'why']
     return pd.DataFrame(rows_figure3(root) + rows_table1(root) + rows_swap(root) + rows_tiny(root) + rows_section43(root)).reindex(columns=cols).fillna('')
 
-# %% ../nbs/93_report.ipynb #7451ea07
+# %% ../nbs/93_report.ipynb #fbdcfbb5
 def write_report(root=None, out=None) -> str:
     "Write `tables/REPORT.md` (under `results_root()`): the comparison, then every figure and table with its notebook."
     root = Path(root or project_root())
