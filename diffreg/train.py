@@ -8,7 +8,7 @@ Docs: https://diffreg.github.io/diffreg/train.html.md"""
 __all__ = ['SORT_STEPS', 'PROMPT', 'SCALES', 'PadTo', 'sorter', 'TaskSpec', 'task_spec', 'answer_text', 'collate',
            'computer_loss', 'evaluate', 'model_label', 'build_model', 'train', 'main']
 
-# %% ../nbs/20_train.ipynb #1a5fccc0
+# %% ../nbs/20_train.ipynb #bee58dbf
 import argparse, dataclasses, json, math, os, time
 from pathlib import Path
 import torch
@@ -20,7 +20,7 @@ from .augment import Calculator, MachineProgram, answer_loss
 from .augmented_llama import AugmentedLlama, load_causal_lm, set_finetune_mode, set_lm_mode, n_trainable, MODES
 from .tasks import load_task, TASKS
 
-# %% ../nbs/20_train.ipynb #9ccbc617
+# %% ../nbs/20_train.ipynb #1f145b6e
 SORT_STEPS = {8: 400, 10: 610, 12: 860}   # worst case (reversed input) 391 / 600 / 853 steps, checked below
 
 class PadTo(nn.Module):
@@ -65,7 +65,7 @@ def task_spec(task:str, control:str='hard') -> TaskSpec:
     if task == 'select': return TaskSpec(task, 128, 8, 8, control)
     raise ValueError(f"`task` must be one of {TASKS}, got {task!r}")
 
-# %% ../nbs/20_train.ipynb #56cbeff1
+# %% ../nbs/20_train.ipynb #2462f0ed
 PROMPT = "{text}\nAnswer:"
 
 def answer_text(row) -> str: return str(row['answer'])
@@ -94,7 +94,7 @@ def computer_loss(probs:torch.Tensor, answer:torch.Tensor, scored:torch.Tensor) 
     nll = -probs.clamp_min(1e-9).log().gather(-1, answer[..., None])[..., 0]
     return (nll * scored).sum() / scored.sum()
 
-# %% ../nbs/20_train.ipynb #1d0685dc
+# %% ../nbs/20_train.ipynb #ed7cbf36
 @torch.no_grad()
 def evaluate(model, rows, tok, spec:TaskSpec, baseline:bool=False, bs:int=16, device=None) -> dict:
     model.eval()
@@ -111,17 +111,17 @@ def evaluate(model, rows, tok, spec:TaskSpec, baseline:bool=False, bs:int=16, de
             continue
         b = {k: v.to(device) for k, v in collate(chunk, tok, spec).items()}
         states = model.states(b['input_ids'], b['attention_mask'])
-        probs = model.head(states, b['attention_mask'])
+        probs = model.head(states, b['attention_mask'], b['input_ids'])
         ok = (probs.argmax(-1) == b['answer']) | ~b['scored']
         hits += ok.all(-1).sum().item()
-        sel = model.head.parse(states, b['attention_mask'])[1]
+        sel = model.head.parse(states, b['attention_mask'], b['input_ids'])[1]
         groups = torch.stack([s.sum(-1) for s in sel.split([p.n_select for p in model.head.programs], -1)], -1)
         sel_hits += (groups.argmax(-1) == b['program']).sum().item()
     out = dict(acc=hits / len(rows))
     if not baseline: out['select_acc'] = sel_hits / len(rows)
     return out
 
-# %% ../nbs/20_train.ipynb #d4e7c595
+# %% ../nbs/20_train.ipynb #9fb962cf
 SCALES = dict(smoke=dict(n_train=8, n_eval=8, epochs=1, bs=2, lr=1e-5, eval_every=0, save=False),
               cpu=dict(n_train=2000, n_eval=200, epochs=1, bs=8, lr=1e-4, eval_every=50, save=True),
               paper=dict(n_train=None, n_eval=None, epochs=10, bs=2, lr=1e-5, eval_every=2000, save=True))
@@ -191,7 +191,7 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     if cfg['save'] and acc.is_main_process: save_model(acc.unwrap_model(net), str(out / 'model.safetensors'))
     return pd.DataFrame(rows)
 
-# %% ../nbs/20_train.ipynb #4f416554
+# %% ../nbs/20_train.ipynb #cb8db1f3
 def main(argv=None):
     p = argparse.ArgumentParser(prog='python -m diffreg.train', description="Fine-tune an augmented Llama (or its text baseline) on a section 4.3 task.")
     p.add_argument('--task', required=True, choices=list(TASKS)); p.add_argument('--model', default=None, help="'smollm2' (default), a folder, a .gguf file, or a hub id with --allow-hub")
