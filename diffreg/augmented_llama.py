@@ -62,7 +62,8 @@ def load_causal_lm(model=None, allow_hub:bool=False, dtype=torch.float32):
 # %% ../nbs/18_augmented_llama.ipynb #d30a70a3
 class AugmentedLlama(AugmentedLM):
     "A Llama-family causal LM cut after `keep_layers` decoder layers (default all but the last), feeding a `ComputerHead`."
-    def __init__(self, causal_lm:nn.Module, programs, n_slots:int, parser:str='last', keep_layers:int=None, temperature:float=1.0):
+    def __init__(self, causal_lm:nn.Module, programs, n_slots:int, parser:str='last', keep_layers:int=None, temperature:float=1.0,
+                 **parser_kw):
         body = causal_lm.model if hasattr(causal_lm, 'model') else causal_lm
         L = len(body.layers)
         keep = L - 1 if keep_layers is None else keep_layers
@@ -71,7 +72,7 @@ class AugmentedLlama(AugmentedLM):
         body.config.num_hidden_layers = keep
         if getattr(body.config, 'layer_types', None) is not None: body.config.layer_types = body.config.layer_types[:keep]
         n = programs[0].n
-        super().__init__(body, ComputerHead(body.config.hidden_size, n, n_slots, programs, parser=parser, temperature=temperature))
+        super().__init__(body, ComputerHead(body.config.hidden_size, n, n_slots, programs, parser=parser, temperature=temperature, **parser_kw))
         self.keep_layers, self.total_layers = keep, L
 
     @classmethod

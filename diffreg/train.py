@@ -16,7 +16,7 @@ from torch import nn
 import torch.nn.functional as F
 import pandas as pd
 from tqdm.auto import tqdm
-from .augment import Calculator, MachineProgram, answer_loss
+from .augment import Calculator, MachineProgram, answer_loss, number_table, PARSERS
 from .augmented_llama import AugmentedLlama, load_causal_lm, set_finetune_mode, set_lm_mode, n_trainable, MODES
 from .tasks import load_task, TASKS
 
@@ -139,7 +139,8 @@ def build_model(task:str, model=None, parser:str='last', mode:str='full', baseli
     spec = task_spec(task, control)
     lm, tok = model if isinstance(model, tuple) else load_causal_lm(model, allow_hub)
     if baseline: return set_lm_mode(lm, mode), tok, spec
-    m = AugmentedLlama(lm, spec.programs(), spec.n_slots, parser=parser, keep_layers=keep_layers)
+    kw = dict(numbers=number_table(tok.decode, len(tok))) if parser == 'pointer' else {}   # which tokens spell numbers
+    m = AugmentedLlama(lm, spec.programs(), spec.n_slots, parser=parser, keep_layers=keep_layers, **kw)
     return set_finetune_mode(m, mode), tok, spec
 
 def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='full', baseline:bool=False, out=None,
@@ -195,7 +196,7 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
 def main(argv=None):
     p = argparse.ArgumentParser(prog='python -m diffreg.train', description="Fine-tune an augmented Llama (or its text baseline) on a section 4.3 task.")
     p.add_argument('--task', required=True, choices=list(TASKS)); p.add_argument('--model', default=None, help="'smollm2' (default), a folder, a .gguf file, or a hub id with --allow-hub")
-    p.add_argument('--scale', default='cpu', choices=list(SCALES)); p.add_argument('--parser', default='last', choices=['last', 'attention'])
+    p.add_argument('--scale', default='cpu', choices=list(SCALES)); p.add_argument('--parser', default='last', choices=list(PARSERS))
     p.add_argument('--mode', default='full', choices=list(MODES)); p.add_argument('--baseline', action='store_true')
     p.add_argument('--out', default=None); p.add_argument('--resume', action='store_true'); p.add_argument('--seed', type=int, default=0)
     p.add_argument('--allow-hub', action='store_true'); p.add_argument('--control', default='hard', choices=['hard', 'soft'])
