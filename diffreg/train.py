@@ -122,9 +122,9 @@ def evaluate(model, rows, tok, spec:TaskSpec, baseline:bool=False, bs:int=16, de
     return out
 
 # %% ../nbs/20_train.ipynb #9fb962cf
-SCALES = dict(smoke=dict(n_train=8, n_eval=8, epochs=1, bs=2, lr=1e-5, eval_every=0, save=False),
-              cpu=dict(n_train=2000, n_eval=200, epochs=1, bs=8, lr=1e-4, eval_every=50, save=True),
-              paper=dict(n_train=None, n_eval=None, epochs=10, bs=2, lr=1e-5, eval_every=2000, save=True))
+SCALES = dict(smoke=dict(n_train=8, n_eval=8, epochs=1, bs=2, lr=1e-5, head_lr=None, eval_every=0, save=False),
+              cpu=dict(n_train=2000, n_eval=200, epochs=1, bs=8, lr=1e-4, head_lr=None, eval_every=50, save=True),
+              paper=dict(n_train=None, n_eval=None, epochs=10, bs=2, lr=1e-5, head_lr=None, eval_every=2000, save=True))
 
 def model_label(model) -> str:
     "A short name for `model` (a name/path, or an already loaded `(lm, tokenizer)` pair) for logs and tables."
@@ -145,7 +145,8 @@ def build_model(task:str, model=None, parser:str='last', mode:str='full', baseli
 
 def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='full', baseline:bool=False, out=None,
           resume:bool=False, seed:int=0, allow_hub:bool=False, desc:str=None, control:str='hard', **overrides) -> pd.DataFrame:
-    """Train on `task` at `scale` (overrides: n_train, n_eval, epochs, bs, lr, eval_every, save); returns the evaluation log.
+    """Train on `task` at `scale` (overrides: n_train, n_eval, epochs, bs, lr, head_lr (the computer head's; None: lr),
+    eval_every, save); returns the evaluation log.
     `save=False` (smoke) writes only `log.csv`: a full checkpoint of a 135M model with its optimiser state is about 2 GB."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
@@ -159,7 +160,9 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     evals = {k: load_task(task, k)[:cfg['n_eval'] or None] for k in ('test', 'heldout')}
     g = torch.Generator().manual_seed(seed)
     dl = torch.utils.data.DataLoader(tr, batch_size=cfg['bs'], shuffle=True, generator=g, collate_fn=lambda rs: collate(rs, tok, spec, baseline))
-    opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=cfg['lr'])
+    head = {id(p) for p in net.head.parameters()} if hasattr(net, 'head') else set()
+    opt = torch.optim.AdamW([dict(params=[p for p in net.parameters() if p.requires_grad and id(p) not in head], lr=cfg['lr']),
+                             dict(params=[p for p in net.parameters() if p.requires_grad and id(p) in head], lr=cfg['head_lr'] or cfg['lr'])])
     net, opt, dl = acc.prepare(net, opt, dl)
     out = Path(out or f"runs/train/{task}-{'baseline' if baseline else parser}-{mode}-{scale}")
     out.mkdir(parents=True, exist_ok=True)
@@ -201,9 +204,9 @@ def main(argv=None):
     p.add_argument('--out', default=None); p.add_argument('--resume', action='store_true'); p.add_argument('--seed', type=int, default=0)
     p.add_argument('--allow-hub', action='store_true'); p.add_argument('--control', default='hard', choices=['hard', 'soft'])
     for k in ('n_train', 'n_eval', 'epochs', 'bs', 'eval_every'): p.add_argument(f'--{k.replace("_", "-")}', type=int, default=None)
-    p.add_argument('--lr', type=float, default=None)
+    p.add_argument('--lr', type=float, default=None); p.add_argument('--head-lr', type=float, default=None)
     a = p.parse_args(argv)
-    over = {k: getattr(a, k) for k in ('n_train', 'n_eval', 'epochs', 'bs', 'eval_every', 'lr') if getattr(a, k) is not None}
+    over = {k: getattr(a, k) for k in ('n_train', 'n_eval', 'epochs', 'bs', 'eval_every', 'lr', 'head_lr') if getattr(a, k) is not None}
     log = train(a.task, a.model, a.scale, a.parser, a.mode, a.baseline, a.out, a.resume, a.seed, a.allow_hub, control=a.control, **over)
     print(log.to_string(index=False))
     return 0
