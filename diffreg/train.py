@@ -175,7 +175,8 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     def log_eval(epoch):
         core = acc.unwrap_model(net)
         row = dict(epoch=epoch, step=step, seconds=time.time() - t0, task=task, model=model_label(model), parser='text' if baseline else parser,
-                   mode=mode, control=control, scale=scale, seed=seed, trainable=n_trainable(core))
+                   mode=mode, control=control, scale=scale, seed=seed, trainable=n_trainable(core), n_train=len(tr), bs=cfg['bs'],
+                   lr=cfg['lr'], head_lr=None if baseline else cfg['head_lr'] or cfg['lr'])
         for k, rs in evals.items():
             row.update({f'{k}_{m}': v for m, v in evaluate(core, rs, tok, spec, baseline, device=acc.device).items()})
         rows.append(row); pd.DataFrame(rows).to_csv(out / 'log.csv', index=False)
