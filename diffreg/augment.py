@@ -6,7 +6,8 @@ Docs: https://diffreg.github.io/diffreg/augment.html.md"""
 
 # %% auto #0
 __all__ = ['PARSERS', 'last_token', 'LastTokenParser', 'AttentionParser', 'number_table', 'number_positions', 'PointerParser',
-           'Calculator', 'MachineProgram', 'ComputerHead', 'answer_loss', 'AugmentedLM', 'tiny_llama_config']
+           'char_table', 'SpanParser', 'Calculator', 'MachineProgram', 'ComputerHead', 'answer_loss', 'AugmentedLM',
+           'tiny_llama_config']
 
 # %% ../nbs/16_augment.ipynb #c6682c6d
 import math
@@ -98,7 +99,60 @@ class PointerParser(nn.Module):
         slots = torch.einsum('bst,btn->bsn', att, tok)
         return slots.clamp_min(1e-12).log(), self.select(z)
 
-PARSERS = dict(last=LastTokenParser, attention=AttentionParser, pointer=PointerParser)
+def char_table(decode, vocab_size:int, max_chars:int=16) -> Tensor:
+    """`[V, max_chars]` long: the character codes (`ord`) of each token's text, -1 after its end. Tokens longer than
+    `max_chars` characters (runs of spaces or code in most vocabularies) are cut."""
+    out = torch.full((vocab_size, max_chars), -1, dtype=torch.long)
+    for i in range(vocab_size):
+        t = decode([i])[:max_chars]
+        if t: out[i, :len(t)] = torch.tensor([ord(c) for c in t])
+    return out
+
+class SpanParser(nn.Module):
+    """Ours, for strings: the tokens are spelled out into their characters (`chars` `[V, C]`, the tokenizer's
+    `char_table`); one attention over the characters (query from the last state `z` plus a learned one, keys from the
+    state of each character's token plus an embedding of its offset in the token) finds where the input starts, and
+    slot `i` copies the character `i` places further on (its code as a one-hot; codes >= `n` and mass that runs off
+    the end: uniform). Returns slot log-probabilities `[B, S, n]` and selection logits `[B, P]` from `z`."""
+    def __init__(self, d:int, n_slots:int, n:int, n_select:int, chars:Tensor=None, d_attn:int=64):
+        super().__init__()
+        if chars is None: raise ValueError("the span parser needs `chars`, the tokenizer's `char_table`")
+        self.S, self.n, self.da = n_slots, n, d_attn
+        self.register_buffer('chars', torch.as_tensor(chars, dtype=torch.long), persistent=False)
+        self.q0 = nn.Parameter(torch.randn(d_attn) / math.sqrt(d_attn))
+        self.q, self.k, self.select = nn.Linear(d, d_attn), nn.Linear(d, d_attn), nn.Linear(d, n_select)
+        self.offset = nn.Embedding(self.chars.shape[1], d_attn)
+
+    def spell(self, ids:Tensor, mask:Tensor):
+        "`(codes [B, N], token [B, N], offset [B, N], valid [B, N])`: each row's characters, packed from the left."
+        B, T = ids.shape
+        C = self.chars.shape[1]
+        codes = self.chars[ids]                                                      # [B, T, C]
+        valid = ((codes >= 0) & mask.bool()[..., None]).flatten(1)                   # [B, T*C]
+        N = max(int(valid.sum(1).max()), 1)
+        dest = torch.where(valid, valid.long().cumsum(1) - 1, N)                     # packed position; N: dropped
+        def pack(x, fill):
+            return torch.full((B, N + 1), fill, dtype=x.dtype, device=x.device).scatter(1, dest, x)[:, :N]
+        tok = torch.arange(T, device=ids.device).repeat_interleave(C).expand(B, -1)
+        off = torch.arange(C, device=ids.device).repeat(T).expand(B, -1)
+        return pack(codes.flatten(1), -1), pack(tok, 0), pack(off, 0), pack(valid, False)
+
+    def forward(self, h:Tensor, mask:Tensor, ids:Tensor=None):
+        if ids is None: raise ValueError("the span parser reads characters: pass `ids` `[B, T]`")
+        z = last_token(h, mask)
+        codes, tok, off, valid = self.spell(ids, mask)
+        keys = self.k(h).gather(1, tok[..., None].expand(-1, -1, self.da)) + self.offset(off)     # [B, N, da]
+        att = torch.einsum('ba,bna->bn', self.q0 + self.q(z), keys) * self.da ** -0.5
+        att = att.masked_fill(~valid, float('-inf')).softmax(-1)                     # where the input starts
+        N = att.shape[1]
+        shifted = torch.stack([F.pad(att, (i, 0))[:, :N] for i in range(self.S)], 1) * valid[:, None]   # [B, S, N]
+        known = (codes >= 0) & (codes < self.n)
+        onehot = F.one_hot(codes.clamp(0, self.n - 1), self.n).to(h.dtype) * known[..., None]
+        slots = torch.einsum('bsn,bnv->bsv', shifted, onehot)
+        slots = slots + (1 - slots.sum(-1, keepdim=True)).clamp_min(0) / self.n     # unreadable mass: uniform
+        return slots.clamp_min(1e-12).log(), self.select(z)
+
+PARSERS = dict(last=LastTokenParser, attention=AttentionParser, pointer=PointerParser, span=SpanParser)
 
 # %% ../nbs/16_augment.ipynb #8c6353f8
 class Calculator(nn.Module):

@@ -16,7 +16,7 @@ from torch import nn
 import torch.nn.functional as F
 import pandas as pd
 from tqdm.auto import tqdm
-from .augment import Calculator, MachineProgram, answer_loss, number_table, PARSERS
+from .augment import Calculator, MachineProgram, answer_loss, number_table, char_table, PARSERS
 from .augmented_llama import AugmentedLlama, load_causal_lm, set_finetune_mode, set_lm_mode, n_trainable, MODES
 from .tasks import load_task, TASKS
 
@@ -139,7 +139,8 @@ def build_model(task:str, model=None, parser:str='last', mode:str='full', baseli
     spec = task_spec(task, control)
     lm, tok = model if isinstance(model, tuple) else load_causal_lm(model, allow_hub)
     if baseline: return set_lm_mode(lm, mode), tok, spec
-    kw = dict(numbers=number_table(tok.decode, len(tok))) if parser == 'pointer' else {}   # which tokens spell numbers
+    kw = (dict(numbers=number_table(tok.decode, len(tok))) if parser == 'pointer' else        # which tokens spell numbers
+          dict(chars=char_table(tok.decode, len(tok))) if parser == 'span' else {})            # each token's characters
     m = AugmentedLlama(lm, spec.programs(), spec.n_slots, parser=parser, keep_layers=keep_layers, **kw)
     return set_finetune_mode(m, mode), tok, spec
 
