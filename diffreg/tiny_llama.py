@@ -6,7 +6,7 @@ Docs: https://diffreg.github.io/diffreg/tiny_llama.html.md"""
 
 # %% auto #0
 __all__ = ['PAPER_TINY', 'HEAD_LR', 'SCALES', 'default_device', 'tiny_calculator', 'optimizers', 'encode_rows', 'evaluate',
-           'train_tiny', 'run', 'main']
+           'train_tiny', 'run', 'parse_report', 'plot_accuracy', 'main']
 
 # %% ../nbs/17_tiny_llama.ipynb #429743ba
 import argparse, time, json
@@ -124,6 +124,39 @@ def run(scale:str='smoke', seed:int=0, parser:str='last', lr:float=1e-3, checkpo
     return model, log
 
 # %% ../nbs/17_tiny_llama.ipynb #1b82bd89
+@torch.no_grad()
+def parse_report(model:AugmentedLM, rows, tok:Llama3Tokenizer) -> pd.DataFrame:
+    """Per operation: answer accuracy, how often the selected operation is the sentence's, and how often the most likely
+    operands are the sentence's own `(a, b)` ('literal') or swapped, on dataset `rows`; a `(model, rows)` diagnosis."""
+    model.eval()
+    dev = next(model.parameters()).device
+    ids, mask, ans, op = encode_rows(rows, tok)
+    ids, mask = ids.to(dev), mask.to(dev)
+    st = model.states(ids, mask)
+    slots, sel = model.head.parse(st, mask, ids)
+    probs = model.head(st, mask, ids)
+    a, b = torch.tensor([r['a'] for r in rows]), torch.tensor([r['b'] for r in rows])
+    sa, sb = slots[:, 0].argmax(-1).cpu(), slots[:, 1].argmax(-1).cpu()
+    df = pd.DataFrame(dict(op=[r['op'] for r in rows], answer=(probs[:, 0].argmax(-1).cpu() == ans).numpy(),
+                           selection=(sel.argmax(-1).cpu() == op).numpy(), literal=((sa == a) & (sb == b)).numpy(),
+                           swapped=((sa == b) & (sb == a)).numpy()))
+    out = df.groupby('op', sort=False).mean()
+    out.loc['all'] = df.drop(columns='op').mean()
+    return out
+
+def plot_accuracy(log:pd.DataFrame, path=None):
+    "Test and held-out accuracy against epoch for each parser in `log` (the notebook's table), beside the paper's two points."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for i, (prs, lg) in enumerate(log.groupby('parser', sort=False)):
+        ax.plot(lg.epoch, 100 * lg.test_acc, 'o-', c=f'C{i}', label=f"{prs}: test")
+        ax.plot(lg.epoch, 100 * lg.heldout_acc, 's--', c=f'C{i}', label=f"{prs}: held-out phrasing")
+    ax.scatter([PAPER_TINY['epoch_99_2'], PAPER_TINY['epoch_100']], [99.2, 100], marker='*', s=120, c='k', label='paper, last (epochs 62, 132)')
+    ax.set_xscale('log'); ax.set_xlabel('epoch'); ax.set_ylabel('accuracy (%)'); ax.set_ylim(0, 105); ax.legend(fontsize=8, loc='center right')
+    ax.set_title('Tiny LLaMA + differentiable calculator (mod 128)'); fig.tight_layout()
+    if path is not None: fig.savefig(path, dpi=120)
+    return fig
+
 def main(argv=None):
     p = argparse.ArgumentParser(description="Train the tiny LLaMA + differentiable calculator (paper section 4.2).")
     p.add_argument('--scale', default='cpu', choices=list(SCALES)); p.add_argument('--seed', type=int, default=0)
