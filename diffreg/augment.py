@@ -186,13 +186,9 @@ class MachineProgram(nn.Module):
         self.control = control
 
     def forward(self, sel:Tensor, slots:Tensor) -> Tensor:
-        B, n, R, m = slots.shape[0], self.n, self.machine.r, self.machine.m
-        Rg = F.one_hot(torch.zeros(B, R, dtype=torch.long, device=slots.device), n).to(slots.dtype)
-        for k, v in self.fixed.items(): Rg[:, k] = F.one_hot(torch.tensor(v, device=slots.device), n).to(slots.dtype)
-        k = len(self.in_r)
-        if k: Rg = Rg.index_copy(1, torch.tensor(self.in_r, device=slots.device), slots[:, :k])
-        M = F.one_hot(torch.zeros(B, m, dtype=torch.long, device=slots.device), n).to(slots.dtype)
-        if self.in_m: M = M.index_copy(1, torch.tensor(self.in_m, device=slots.device), slots[:, k:k + len(self.in_m)])
+        B, k, mc = slots.shape[0], len(self.in_r), self.machine
+        Rg = mc.load(mc.r, B, soft=dict(zip(self.in_r, slots[:, :k].unbind(1))), fixed=self.fixed, device=slots.device)
+        M = mc.load(mc.m, B, soft=dict(zip(self.in_m, slots[:, k:k + len(self.in_m)].unbind(1))), device=slots.device)
         ctl = None
         if self.control == 'hard':    # the counter follows a hard run on the most likely inputs (07_machine)
             with torch.no_grad(): ctl = self.machine.run(self.prog, M.argmax(-1), Rg.argmax(-1), max_steps=self.steps, hard=True, trace=True).trace['pc']

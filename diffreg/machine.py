@@ -142,6 +142,16 @@ class Machine:
         if R.shape[0] != M.shape[0]: raise ValueError(f"`registers` has batch {R.shape[0]} but `memory` has batch {M.shape[0]}")
         return M, R
 
+    def load(self, count:int, batch:int, soft:dict=None, fixed:dict=None, device=None) -> Tensor:
+        """Initial cells `[batch, count, n]` (registers: `count = r`; memory: `m`) for a network that feeds the machine: every
+        cell holds 0, except `fixed` (index -> int) and `soft` (index -> distribution `[batch, n]`, kept differentiable).
+        `device`: default the machine's."""
+        soft, fixed = dict(soft or {}), dict(fixed or {})
+        for i in list(soft) + list(fixed):
+            if not 0 <= i < count: raise ValueError(f"cell index {i} out of range for {count} cells")
+        const = lambda v: to_unit(torch.tensor(v, device=device or self.device), self.n, self.dtype).expand(batch, self.n)
+        return torch.stack([soft[i].to(self.dtype) if i in soft else const(fixed.get(i, 0)) for i in range(count)], 1)
+
     def init_state(self, prog:Encoded, memory, registers=None) -> State:
         "The soft initial state: counter on line 0, nothing halted."
         M, R = self._inputs(memory, registers, self._cells)

@@ -149,8 +149,6 @@ class ProgramNet(nn.Module):
         "`X` `[B, n_inputs]` ints -> answer logits `[B, n]`."
         B, n = X.shape[0], self.n
         h = self.before(F.one_hot(X, n).float().flatten(1)).view(B, len(self.in_registers), n).softmax(-1)
-        R = F.one_hot(torch.zeros(B, 16, dtype=torch.long), n).float().to(h)
-        for k, r in self.fixed.items(): R[:, k] = F.one_hot(torch.tensor(r), n).float()
-        R = R.index_copy(1, torch.tensor(self.in_registers, device=R.device), h)
+        R = self.machine.load(self.machine.r, B, soft=dict(zip(self.in_registers, h.unbind(1))), fixed=self.fixed)
         st = self.machine.run(self.prog, torch.zeros(B, 1, dtype=torch.long), R, max_steps=self.max_steps)
         return self.after(st.registers[:, self.out_register].clamp_min(1e-9).log())
