@@ -217,7 +217,10 @@ class ComputerHead(nn.Module):
 
     def forward(self, h:Tensor, mask:Tensor, ids:Tensor=None) -> Tensor:
         "Answer distributions `[B, L, n]`."
-        slots, sel = self.parse(h, mask, ids)
+        return self.compute(*self.parse(h, mask, ids))
+
+    def compute(self, slots:Tensor, sel:Tensor) -> Tensor:
+        "Every program on parsed inputs (`parse`'s `slots` `[B, S, n]`, `sel` `[B, P]`) -> the mixture of answers `[B, L, n]`."
         out, i = 0, 0
         for p in self.programs:
             out = out + p(sel[:, i:i + p.n_select], slots); i += p.n_select

@@ -66,10 +66,10 @@ def evaluate(model:AugmentedLM, data, bs:int=512) -> dict:
         m = mask[i:i + bs].to(dev)
         T = int(m.sum(1).max())
         x = ids[i:i + bs, :T].to(dev)
-        states = model.states(x, m[:, :T])
-        probs = model.head(states, m[:, :T], x)
+        slots, sel = model.head.parse(model.states(x, m[:, :T]), m[:, :T], x)
+        probs = model.head.compute(slots, sel)
         hits += (probs[:, 0].argmax(-1).cpu() == ans[i:i + bs]).sum().item()
-        sel_hits += (model.head.parse(states, m[:, :T], x)[1].argmax(-1).cpu() == op[i:i + bs]).sum().item()
+        sel_hits += (sel.argmax(-1).cpu() == op[i:i + bs]).sum().item()
     return dict(acc=hits / len(ids), select_acc=sel_hits / len(ids))
 
 def train_tiny(model:AugmentedLM, train, evals:dict, epochs:int, lr:float=1e-3, bs:int=32, seed:int=0, target:float=None,
@@ -133,7 +133,7 @@ def parse_report(model:AugmentedLM, rows, tok:Llama3Tokenizer) -> pd.DataFrame:
     ids, mask = ids.to(dev), mask.to(dev)
     st = model.states(ids, mask)
     slots, sel = model.head.parse(st, mask, ids)
-    probs = model.head(st, mask, ids)
+    probs = model.head.compute(slots, sel)
     a, b = torch.tensor([r['a'] for r in rows]), torch.tensor([r['b'] for r in rows])
     sa, sb = slots[:, 0].argmax(-1).cpu(), slots[:, 1].argmax(-1).cpu()
     df = pd.DataFrame(dict(op=[r['op'] for r in rows], answer=(probs[:, 0].argmax(-1).cpu() == ans).numpy(),

@@ -110,11 +110,10 @@ def evaluate(model, rows, tok, spec:TaskSpec, baseline:bool=False, bs:int=16, de
                 hits += tok.decode(gen[0, ids.shape[1]:], skip_special_tokens=True).strip() == answer_text(r)
             continue
         b = {k: v.to(device) for k, v in collate(chunk, tok, spec).items()}
-        states = model.states(b['input_ids'], b['attention_mask'])
-        probs = model.head(states, b['attention_mask'], b['input_ids'])
+        slots, sel = model.head.parse(model.states(b['input_ids'], b['attention_mask']), b['attention_mask'], b['input_ids'])
+        probs = model.head.compute(slots, sel)
         ok = (probs.argmax(-1) == b['answer']) | ~b['scored']
         hits += ok.all(-1).sum().item()
-        sel = model.head.parse(states, b['attention_mask'], b['input_ids'])[1]
         groups = torch.stack([s.sum(-1) for s in sel.split([p.n_select for p in model.head.programs], -1)], -1)
         sel_hits += (groups.argmax(-1) == b['program']).sum().item()
     out = dict(acc=hits / len(rows))
