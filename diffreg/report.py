@@ -125,14 +125,22 @@ def rows_section43(root):
                             ours=f"{100 * d.test_acc.iloc[-1]:.1f} % test, {100 * d.heldout_acc.iloc[-1]:.1f} % held-out phrasing after {int(d.step.iloc[-1])} steps{first}",
                             configuration=f"{d.model.iloc[0]}, {d['mode'].iloc[0]} fine-tuning, {int(d.n_train.iloc[0]) if 'n_train' in d else '?'} sentences, batch {int(d.bs.iloc[0]) if 'bs' in d else '?'}, {lr}, scale {d.scale.iloc[0]}, seed {d.seed.iloc[0]} (21_augmented_calculator)",
                             wall=f"{d.wall_s.iloc[-1] / 60:.0f} min" if 'wall_s' in d else _wall(root, 'augmented_calculator'), why=WHY_43.get(cfg, '')))
-    t = _read(root, 'table2_sorting')
+    t, runs = _read(root, 'table2_sorting'), _read(root, 'table2_sorting_runs')
     for k, paper in ((8, 36.54), (10, 35.03), (12, 33.36)):
         r = t[t.length == k] if t is not None else None
         cfgs = [c for c in ('span', 'last', 'attention', 'text') if r is not None and c in r]
         ours = ', '.join(f"{c} {r[c].iloc[0]:.2f}" + (f" (held-out {r[c + ' held-out'].iloc[0]:.2f})" if c + ' held-out' in r else '') for c in cfgs) if r is not None and len(r) else 'not run'
+        w = runs[runs.length == k] if runs is not None else None
+        wall = ', '.join(f"{c} {s / 60:.0f}" for c, s in zip(w.config, w.wall_s)) + ' min' if w is not None and len(w) else '-'
         out.append(dict(experiment=f'Table 2, sorting {k} letters', paper=f'{paper:.2f}', ours=ours,
-                        configuration=_note(root, 'table2_sorting')[:200] if r is not None and len(r) else '', wall=_wall(root, 'table2_sorting'),
+                        configuration=_note(root, 'table2_sorting')[:200] if r is not None and len(r) else '', wall=wall,
                         why=' / '.join(f"{c}: {WHY_43[c]}" for c in cfgs)))
+    m = re.search(r"Selection \(calculator vs sorter, parser '(\w+)', (\d+) sentences\): test selection accuracy ([\d.]+) %, "
+                  r"answer accuracy ([\d.]+) % \(([\d.]+ min)\)", _note(root, 'table2_sorting'))
+    out.append(dict(experiment='Program selection (calculator or sorter, one library)', paper='described, no number reported',
+                    ours=f"{m.group(3)} % right program, {m.group(4)} % right answer" if m else 'not run',
+                    configuration=f"parser {m.group(1)}, {m.group(2)} sentences, same model and scale as Table 2 (22_table2)" if m else '',
+                    wall=m.group(5) if m else '-', why='the selection is a softmax over the library read from the same states; answers only supervise it'))
     return out
 
 def report_rows(root=None) -> pd.DataFrame:
