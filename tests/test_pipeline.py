@@ -43,3 +43,12 @@ def test_same_seed_same_tables(tmp_path):
     files = sorted(p.name for p in staged[0].iterdir())
     assert files and files == sorted(p.name for p in staged[1].iterdir())
     for f in files: assert (staged[0] / f).read_bytes() == (staged[1] / f).read_bytes(), f
+
+
+@pytest.mark.parametrize('nb', experiment_notebooks(ROOT / 'nbs'), ids=lambda p: p.name)
+def test_papermill_reads_every_parameter(nb):
+    "papermill must parse every assignment of the `parameters` cell (an '=' in a comment makes it skip the line)."
+    import ast, papermill as pm
+    cell = next(c for c in json.loads(nb.read_text())['cells'] if 'parameters' in c.get('metadata', {}).get('tags', []))
+    names = [t.id for s in ast.parse(''.join(cell['source'])).body if isinstance(s, ast.Assign) for t in s.targets]
+    assert list(pm.inspect_notebook(str(nb))) == names
