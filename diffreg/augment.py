@@ -6,8 +6,8 @@ Docs: https://diffreg.github.io/diffreg/augment.html.md"""
 
 # %% auto #0
 __all__ = ['PARSERS', 'HEAD_LR', 'last_token', 'LastTokenParser', 'AttentionParser', 'number_table', 'number_positions',
-           'PointerParser', 'char_table', 'SpanParser', 'Calculator', 'MachineProgram', 'ComputerHead', 'answer_loss',
-           'AugmentedLM', 'tiny_llama_config']
+           'PointerParser', 'char_table', 'SpanParser', 'Calculator', 'MachineProgram', 'PerProgramParser',
+           'parser_parts', 'ComputerHead', 'answer_loss', 'AugmentedLM', 'tiny_llama_config']
 
 # %% ../nbs/16_augment.ipynb #c6682c6d
 import math
@@ -155,6 +155,7 @@ class SpanParser(nn.Module):
 PARSERS = dict(last=LastTokenParser, attention=AttentionParser, pointer=PointerParser, span=SpanParser)
 # the computer head's learning rate per parser, found by probes (17_tiny_llama for last/attention/pointer, 22_table2 for span)
 HEAD_LR = dict(last=1e-2, attention=1e-2, pointer=1e-3, span=1e-3)
+HEAD_LR['pointer+span'] = 1e-3    # the selection run (22_table2): the calculator's and the sorter's parsers
 
 # %% ../nbs/16_augment.ipynb #8c6353f8
 class Calculator(nn.Module):
@@ -197,21 +198,48 @@ class MachineProgram(nn.Module):
         return sel[:, :1, None] * out
 
 # %% ../nbs/16_augment.ipynb #db36ae9b
+class PerProgramParser(nn.Module):
+    """One parser per library program, named in program order (`'pointer+span'`: the calculator reads the numbers, the
+    sorter the characters): program `i` reads the slots of parser `i`, and the selection over all programs' entries
+    comes from the last state `z`. Returns slot log-probabilities `[B, P, S, n]` (one set per program) and selection
+    logits `[B, n_select]`. Each part gets only the keyword arguments its constructor takes (`numbers`, `chars`)."""
+    def __init__(self, d:int, n_slots:int, n:int, n_select:int, names=(), **kw):
+        super().__init__()
+        import inspect
+        def part(nm):
+            ok = inspect.signature(PARSERS[nm]).parameters
+            return PARSERS[nm](d, n_slots, n, n_select, **{k: v for k, v in kw.items() if k in ok})
+        self.parts, self.select = nn.ModuleList(part(nm) for nm in names), nn.Linear(d, n_select)
+
+    def forward(self, h:Tensor, mask:Tensor, ids:Tensor=None):
+        return torch.stack([p(h, mask, ids)[0] for p in self.parts], 1), self.select(last_token(h, mask))
+
+def parser_parts(parser:str, n_programs:int=None) -> list:
+    "The parser names in `parser` (`'span'` -> `['span']`; `'pointer+span'`: one per program); a clear error if unknown."
+    names = parser.split('+') if isinstance(parser, str) else [parser]
+    bad = [nm for nm in names if nm not in PARSERS]
+    if bad: raise ValueError(f"`parser` must be one of {list(PARSERS)} or one per program joined by '+', got {parser!r}")
+    if len(names) > 1 and n_programs is not None and len(names) != n_programs:
+        raise ValueError(f"`parser` {parser!r} names {len(names)} parsers for {n_programs} programs")
+    return names
+
 class ComputerHead(nn.Module):
-    """Token states `[B, T, d]` -> parser -> slot distributions `[B, S, n]` and selection `[B, P]` over every program's
-    entries -> all programs run -> answer distributions `[B, L, n]` (their selection-weighted mixture)."""
+    """Token states `[B, T, d]` -> parser -> slot distributions `[B, S, n]` (or `[B, P, S, n]`, one set per program, for a
+    `'+'`-joined parser) and selection `[B, P]` over every program's entries -> all programs run -> answer distributions
+    `[B, L, n]` (their selection-weighted mixture)."""
     def __init__(self, d:int, n:int, n_slots:int, programs, parser:str='last', temperature:float=1.0, **parser_kw):
         super().__init__()
-        if parser not in PARSERS: raise ValueError(f"`parser` must be one of {list(PARSERS)}, got {parser!r}")
         self.programs = nn.ModuleList(programs)
+        parts = parser_parts(parser, len(self.programs))
         lens = {p.out_len for p in self.programs}
         if len(lens) != 1: raise ValueError(f"all programs must answer with the same length, got {sorted(lens)}")
         self.n, self.S, self.L, self.temperature = n, n_slots, lens.pop(), temperature
         self.names = [nm for p in self.programs for nm in p.names]
-        self.parser = PARSERS[parser](d, n_slots, n, len(self.names), **parser_kw)
+        self.parser = (PARSERS[parts[0]](d, n_slots, n, len(self.names), **parser_kw) if len(parts) == 1 else
+                       PerProgramParser(d, n_slots, n, len(self.names), names=parts, **parser_kw))
 
     def parse(self, h:Tensor, mask:Tensor, ids:Tensor=None):
-        "`(slots [B, S, n], selection [B, P])`: the computer's inputs as distributions (`ids` `[B, T]`: for the pointer parser)."
+        "`(slots [B, S, n] or [B, P, S, n], selection [B, P])`: the computer's inputs as distributions (`ids` `[B, T]`: for the copying parsers)."
         s, f = self.parser(h, mask, ids)
         return (s / self.temperature).softmax(-1), f.softmax(-1)
 
@@ -220,10 +248,10 @@ class ComputerHead(nn.Module):
         return self.compute(*self.parse(h, mask, ids))
 
     def compute(self, slots:Tensor, sel:Tensor) -> Tensor:
-        "Every program on parsed inputs (`parse`'s `slots` `[B, S, n]`, `sel` `[B, P]`) -> the mixture of answers `[B, L, n]`."
+        "Every program on parsed inputs (`parse`'s `slots`, `sel` `[B, P]`) -> the mixture of answers `[B, L, n]`."
         out, i = 0, 0
-        for p in self.programs:
-            out = out + p(sel[:, i:i + p.n_select], slots); i += p.n_select
+        for k, p in enumerate(self.programs):
+            out = out + p(sel[:, i:i + p.n_select], slots[:, k] if slots.dim() == 4 else slots); i += p.n_select
         return out
 
 def answer_loss(probs:Tensor, answer:Tensor) -> Tensor:

@@ -16,7 +16,7 @@ from torch import nn
 import torch.nn.functional as F
 import pandas as pd
 from tqdm.auto import tqdm
-from .augment import Calculator, MachineProgram, answer_loss, number_table, char_table, PARSERS
+from .augment import Calculator, MachineProgram, answer_loss, number_table, char_table, PARSERS, parser_parts
 from .augmented_llama import AugmentedLlama, load_causal_lm, set_finetune_mode, set_lm_mode, n_trainable, MODES
 from .tasks import load_task, TASKS
 
@@ -139,8 +139,9 @@ def build_model(task:str, model=None, parser:str='last', mode:str='full', baseli
     spec = task_spec(task, control)
     lm, tok = model if isinstance(model, tuple) else load_causal_lm(model, allow_hub)
     if baseline: return set_lm_mode(lm, mode), tok, spec
-    kw = (dict(numbers=number_table(tok.decode, len(tok))) if parser == 'pointer' else        # which tokens spell numbers
-          dict(chars=char_table(tok.decode, len(tok))) if parser == 'span' else {})            # each token's characters
+    parts, kw = parser_parts(parser), {}
+    if 'pointer' in parts: kw['numbers'] = number_table(tok.decode, len(tok))      # which tokens spell numbers
+    if 'span' in parts: kw['chars'] = char_table(tok.decode, len(tok))             # each token's characters
     m = AugmentedLlama(lm, spec.programs(), spec.n_slots, parser=parser, keep_layers=keep_layers, **kw)
     return set_finetune_mode(m, mode), tok, spec
 
@@ -207,13 +208,15 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
 def main(argv=None):
     p = argparse.ArgumentParser(prog='python -m diffreg.train', description="Fine-tune an augmented Llama (or its text baseline) on a section 4.3 task.")
     p.add_argument('--task', required=True, choices=list(TASKS)); p.add_argument('--model', default=None, help="'smollm2' (default), a folder, a .gguf file, or a hub id with --allow-hub")
-    p.add_argument('--scale', default='cpu', choices=list(SCALES)); p.add_argument('--parser', default='last', choices=list(PARSERS))
+    p.add_argument('--scale', default='cpu', choices=list(SCALES)); p.add_argument('--parser', default='last', help=f"one of {list(PARSERS)}, or one per program joined by '+' (select: pointer+span)")
     p.add_argument('--mode', default='full', choices=list(MODES)); p.add_argument('--baseline', action='store_true')
     p.add_argument('--out', default=None); p.add_argument('--resume', action='store_true'); p.add_argument('--seed', type=int, default=0)
     p.add_argument('--allow-hub', action='store_true'); p.add_argument('--control', default='hard', choices=['hard', 'soft'])
     for k in ('n_train', 'n_eval', 'epochs', 'bs', 'eval_every'): p.add_argument(f'--{k.replace("_", "-")}', type=int, default=None)
     p.add_argument('--lr', type=float, default=None); p.add_argument('--head-lr', type=float, default=None)
     a = p.parse_args(argv)
+    try: parser_parts(a.parser)
+    except ValueError as e: p.error(str(e))
     over = {k: getattr(a, k) for k in ('n_train', 'n_eval', 'epochs', 'bs', 'eval_every', 'lr', 'head_lr') if getattr(a, k) is not None}
     log = train(a.task, a.model, a.scale, a.parser, a.mode, a.baseline, a.out, a.resume, a.seed, a.allow_hub, control=a.control, **over)
     print(log.to_string(index=False))
