@@ -155,7 +155,7 @@ class SpanParser(nn.Module):
 PARSERS = dict(last=LastTokenParser, attention=AttentionParser, pointer=PointerParser, span=SpanParser)
 # the computer head's learning rate per parser, found by probes (17_tiny_llama for last/attention/pointer, 22_table2 for span)
 HEAD_LR = dict(last=1e-2, attention=1e-2, pointer=1e-3, span=1e-3)
-HEAD_LR['pointer+span'] = 1e-3    # the selection run (22_table2): the calculator's and the sorter's parsers
+HEAD_LR['pointer+span'] = 1e-3    # the selection run (23_selection): the calculator's and the sorter's parsers
 
 # %% ../nbs/16_augment.ipynb #8c6353f8
 class Calculator(nn.Module):
