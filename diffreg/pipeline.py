@@ -76,7 +76,7 @@ def run_pipeline(scale:str='cpu', notebooks=None, runs=None, promote:bool=None, 
         _promote(staging, root)
         from diffreg.report import write_report
         write_report(root, root / 'tables' / 'REPORT.md')
-        for nb, _ in times: render_html(out / nb, root / 'html', source=root / 'nbs' / nb)
+        for nb in notebooks: render_html(out / nb.name, root / 'html', source=nb)   # markdown from the notebook that ran
         log(f"figures/ and tables/ updated from the {scale} run; tables/REPORT.md rewritten")
     else: log("(smoke results are not promoted over the committed ones; pass --promote to do so)")
     return times
