@@ -10,6 +10,6 @@ __all__ = []
 
 # %% ../nbs/08_api.ipynb #158710d0
 from .assembler import assemble, Program, Library, AssemblyError
-from .machine import Machine, State, plot_trace
+from .machine import Machine, State, NotHaltedError, plot_trace
 from .symbolic import run_symbolic
 from . import library

@@ -12,6 +12,7 @@ import re, dataclasses
 import torch
 from torch import Tensor
 from .isa import ISA, OPCODES, instr, KINDS
+from .encodings import check_distribution
 
 # %% ../nbs/05_assembler.ipynb #f472c9f5
 class AssemblyError(ValueError):
@@ -101,7 +102,9 @@ class Program:
         for nm, x in (('a', a), ('b', b), ('d', d), ('t', t)):
             if x.shape != (L, r): raise ValueError(f"`{nm}` must be [L={L}, r={r}], got {tuple(x.shape)}")
         if imm.dim() != 2 or imm.shape[0] != L: raise ValueError(f"`imm` must be [L={L}, n], got {tuple(imm.shape)}")
-        if L > imm.shape[1]: raise ValueError(f"a program over values mod n={imm.shape[1]} has at most n lines, got {L}")
+        if L > imm.shape[1]: raise ValueError(f"program has {L} lines; a machine with n = {imm.shape[1]} holds at most {imm.shape[1]} (line numbers are values mod n)")
+        for nm, x in (('op', op), ('a', a), ('b', b), ('d', d), ('t', t), ('imm', imm)):
+            check_distribution(x, f"program.{nm}")              # NaN, negative or non-normalised rows are rejected
         self.labels, self.lines = dict(labels or {}), lines
 
     @property
@@ -118,7 +121,7 @@ class Program:
     def from_lines(cls, lines:list, n:int, registers:int, labels:dict=None):
         "One-hot program from resolved `Line`s."
         if not lines: raise AssemblyError("empty program")
-        if len(lines) > n: raise AssemblyError(f"program has {len(lines)} lines but line numbers are values mod n={n}: at most {n} lines", lines[n].src)
+        if len(lines) > n: raise AssemblyError(f"program has {len(lines)} lines; a machine with n = {n} holds at most {n} (line numbers are values mod n)", lines[n].src)
         oh = lambda idx, k: torch.nn.functional.one_hot(torch.tensor(idx), k).float()
         for ln in lines:
             for f in FIELDS:
@@ -163,6 +166,7 @@ class Program:
                 else: toks.append(str(v))
             txt = '    ' + ' '.join([ln.op, *toks])
             out.append(f"{txt:<32s}# p={float(conf[l]):.3f}" if soft else txt)
+        out += [f"{nm}:" for l in sorted(at) if l >= len(lines) for nm in at[l]]     # labels past the last line (a jump out halts)
         return '\n'.join(out) + '\n'
 
     def __repr__(self): return f"Program(L={self.L}, n={self.n}, registers={self.registers}, {'hard' if self.is_hard else 'soft'})"
@@ -186,6 +190,7 @@ def _resolve(lines:list, labels:dict, program:str=None) -> list:
 
 def assemble(source:str, n:int=128, registers:int=16) -> Program:
     "Assemble `source` into a one-hot `Program` over values mod `n` with `registers` registers."
+    if not isinstance(source, str): raise TypeError(f"`source` must be assembly text (a str), got {type(source).__name__}")
     if not isinstance(n, int) or n < 2: raise ValueError(f"`n` must be an int >= 2, got {n!r}")
     if not isinstance(registers, int) or registers < 1: raise ValueError(f"`registers` must be a positive int, got {registers!r}")
     lines, labels = parse(source, registers, n)

@@ -192,7 +192,8 @@ class MachineProgram(nn.Module):
         M = mc.load(mc.m, B, soft=dict(zip(self.in_m, slots[:, k:k + len(self.in_m)].unbind(1))), device=slots.device)
         ctl = None
         if self.control == 'hard':    # the counter follows a hard run on the most likely inputs (07_machine)
-            with torch.no_grad(): ctl = self.machine.run(self.prog, M.argmax(-1), Rg.argmax(-1), max_steps=self.steps, hard=True, trace=True).trace['pc']
+            with torch.no_grad():        # a plan that did not halt within `steps` would be a wrong answer: refused
+                ctl = self.machine.run(self.prog, M.argmax(-1), Rg.argmax(-1), max_steps=self.steps, hard=True, trace=True).check_halted().trace['pc']
         st = self.machine.run(self.prog, M, Rg, max_steps=self.steps, control=ctl)
         out = torch.cat([st.registers[:, self.out_r], st.memory[:, self.out_m]], 1)
         return sel[:, :1, None] * out

@@ -8,13 +8,14 @@ Docs: https://diffreg.github.io/diffreg/library.html.md"""
 __all__ = ['FIGURE4_LISTING', 'FIGURE4_SORT', 'FUNCTIONS', 'fibonacci', 'fibonacci_recursive', 'figure4_sort', 'insertion_sort',
            'calculator', 'count', 'reverse', 'argmax', 'sum_', 'add_digits', 'sort_then_count', 'MAIN', 'MODES',
            'LibFunction', 'dependencies', 'link', 'run', 'sort_lists', 'sort_list', 'sort_string', 'fib',
-           'fib_recursive', 'to_digits', 'add_numbers']
+           'fib_recursive', 'to_digits', 'max_digits', 'add_numbers']
 
 # %% ../nbs/09_library.ipynb #977a24a7
 import dataclasses, re
+from typing import Callable
 import torch
 from .assembler import Library, Program
-from .machine import Machine
+from .machine import Machine, NotHaltedError
 from .symbolic import run_symbolic
 
 # %% ../nbs/09_library.ipynb #aedc2474
@@ -74,12 +75,17 @@ FIGURE4_SORT = _callable_figure4(FIGURE4_LISTING)
 # %% ../nbs/09_library.ipynb #549a26f7
 @dataclasses.dataclass(frozen=True)
 class LibFunction:
-    "A library function: assembly `source` (its first label is `name`), calling convention `doc`, required input registers `needs`."
+    """A library function: assembly `source` (its first label is `name`), calling convention `doc`, required input
+    registers `needs` (with `at_least` lower bounds), and, as functions of those inputs (a dict `{'r1': k, ...}`), the
+    memory cells it touches (`cells`) and its worst-case step count behind `main` (`steps`: the call and halt included)."""
     name: str
     source: str
     doc: str
     needs: tuple = ()          # input registers a caller must set, e.g. ('r1',)
     needs_doc: tuple = ()      # what each of them means
+    cells: Callable = None     # inputs -> memory cells used (None: 1)
+    steps: Callable = None     # inputs -> worst-case steps, main's call and halt included
+    at_least: dict = dataclasses.field(default_factory=dict)   # input register -> its least valid value
     def __post_init__(self): object.__setattr__(self, '__doc__', self.doc)   # `help`/`show_doc` show the calling convention
     def __repr__(self): return f"{self.name}: {self.doc}"
     def __call__(self, memory=(), registers:dict=None, **kw):
@@ -87,8 +93,8 @@ class LibFunction:
         return run(self.name, memory, registers, **kw)
 
 FUNCTIONS: dict = {}
-def _fn(name, source, doc, needs=(), needs_doc=()):
-    FUNCTIONS[name] = f = LibFunction(name, source, doc, tuple(needs), tuple(needs_doc))
+def _fn(name, source, doc, needs=(), needs_doc=(), cells=None, steps=None, at_least=None):
+    FUNCTIONS[name] = f = LibFunction(name, source, doc, tuple(needs), tuple(needs_doc), cells, steps, dict(at_least or {}))
     return f
 
 # %% ../nbs/09_library.ipynb #c0ce8937
@@ -105,7 +111,7 @@ fibonacci:               # r1 = a, r2 = b, r3 = depth d >= 1; leaves r1 = a_d, r
 fib_done:
     jumpr r14 r15
 """, "(a, b) -> (b, a + b) mod n, `d` times: r1 = a, r2 = b, r3 = d >= 1 in; r1 = a_d, r2 = b_d out (F_d, F_d+1 from 0, 1). 8 steps per level.",
-    ('r1', 'r2', 'r3'), ('a', 'b', 'd, the depth (>= 1)'))
+    ('r1', 'r2', 'r3'), ('a', 'b', 'd, the depth (>= 1)'), steps=lambda i: 8 * i['r3'] + 2, at_least={'r3': 1})
 
 fibonacci_recursive = _fn('fibonacci_recursive', """
 fibonacci_recursive:     # r1 = k; leaves r2 = F_k mod n; stack in M[0..2k-1], r13 = stack pointer
@@ -139,11 +145,19 @@ fib_base:
     copy r1 r2
     1 r5
     jumpr r5 r7
-""", "F_k mod n by genuine recursion: r1 = k in; r2 = F_k out; uses M[0..2k-1] as its stack.", ('r1',), ('k',))
+""", "F_k mod n by genuine recursion: r1 = k in; r2 = F_k out; uses M[0..2k-1] as its stack.", ('r1',), ('k',),
+    cells=lambda i: max(2, 2 * i['r1']), steps=lambda i: _fib_steps(i['r1']))
+
+def _fib_steps(k:int) -> int:
+    "Steps of `fibonacci_recursive` at `k` behind `main`: 11 at k < 2, else 17 more than for k-1 and k-2 together."
+    a, b = 11, 11
+    for _ in range(k - 1): a, b = b, a + b + 17
+    return b
 
 # %% ../nbs/09_library.ipynb #85ea834d
 figure4_sort = _fn('figure4_sort', FIGURE4_SORT,
-    "The paper's Figure 4 (really a selection sort): r1 = k in; M[0..k-1] sorted ascending in place.", ('r1',), ('k, the number of values',))
+    "The paper's Figure 4 (really a selection sort): r1 = k in; M[0..k-1] sorted ascending in place.", ('r1',), ('k, the number of values',),
+    cells=lambda i: i['r1'], steps=lambda i: (13 * i['r1']**2 + 41 * i['r1'] + 4) // 2)   # every compare replacing the minimum
 
 insertion_sort = _fn('insertion_sort', """
 insertion_sort:          # r1 = k; sorts M[0..k-1] ascending, stably, by shifting
@@ -172,7 +186,8 @@ is_place:
     jump r3 is_outer
 is_done:
     jumpr r14 r15
-""", "A true insertion sort (stable, shifting): r1 = k in; M[0..k-1] sorted ascending in place.", ('r1',), ('k, the number of values',))
+""", "A true insertion sort (stable, shifting): r1 = k in; M[0..k-1] sorted ascending in place.", ('r1',), ('k, the number of values',),
+    cells=lambda i: i['r1'], steps=lambda i: max(6, (11 * i['r1']**2 + 11 * i['r1'] - 10) // 2))   # reversed input
 
 # %% ../nbs/09_library.ipynb #776a2d9e
 calculator = _fn('calculator', """
@@ -200,7 +215,8 @@ calculator:              # M[0] = opcode (0 add, 1 sub, 2 mul, 3 div), M[1] = x,
 calc_store:
     write r1 r2
     jumpr r14 r15
-""", "x op y mod n, op selected by M[0] (0 add, 1 sub, 2 mul, 3 div; others divide): M[0..2] in; r1 and M[3] out.")
+""", "x op y mod n, op selected by M[0] (0 add, 1 sub, 2 mul, 3 div; others divide): M[0..2] in; r1 and M[3] out.",
+    cells=lambda i: 4, steps=lambda i: 24)
 
 count = _fn('count', """
 count:                   # r1 = k, r2 = v; r3 = number of i < k with M[i] == v
@@ -217,7 +233,8 @@ count_loop:
     jump r5 count_loop
 count_done:
     jumpr r14 r15
-""", "Occurrences of a value: r1 = k, r2 = v in; r3 = #{i < k: M[i] = v} out.", ('r1', 'r2'), ('k', 'v, the value to count'))
+""", "Occurrences of a value: r1 = k, r2 = v in; r3 = #{i < k: M[i] = v} out.", ('r1', 'r2'), ('k', 'v, the value to count'),
+    cells=lambda i: i['r1'], steps=lambda i: 8 * i['r1'] + 7)
 
 reverse = _fn('reverse', """
 reverse:                 # r1 = k; reverses M[0..k-1] in place
@@ -236,7 +253,8 @@ rev_loop:
     jump r4 rev_loop
 rev_done:
     jumpr r14 r15
-""", "Reverse in place: r1 = k >= 1 in; M[0..k-1] reversed.", ('r1',), ('k',))
+""", "Reverse in place: r1 = k >= 1 in; M[0..k-1] reversed.", ('r1',), ('k',),
+    cells=lambda i: i['r1'], steps=lambda i: 7 + 10 * (i['r1'] // 2), at_least={'r1': 1})
 
 argmax = _fn('argmax', """
 argmax:                  # r1 = k >= 1; r2 = max of M[0..k-1], r3 = its first index
@@ -258,7 +276,8 @@ am_next:
     jump r5 am_loop
 am_done:
     jumpr r14 r15
-""", "Maximum and its first index: r1 = k >= 1 in; r2 = max, r3 = argmax out.", ('r1',), ('k',))
+""", "Maximum and its first index: r1 = k >= 1 in; r2 = max, r3 = argmax out.", ('r1',), ('k',),
+    cells=lambda i: i['r1'], steps=lambda i: 11 * i['r1'] - 3, at_least={'r1': 1})   # increasing input
 
 sum_ = _fn('sum', """
 sum:                     # r1 = k; r2 = M[0] + ... + M[k-1] mod n
@@ -274,7 +293,7 @@ sum_loop:
     jump r4 sum_loop
 sum_done:
     jumpr r14 r15
-""", "Sum mod n: r1 = k in; r2 = sum of M[0..k-1] out.", ('r1',), ('k',))
+""", "Sum mod n: r1 = k in; r2 = sum of M[0..k-1] out.", ('r1',), ('k',), cells=lambda i: i['r1'], steps=lambda i: 7 * i['r1'] + 7)
 
 add_digits = _fn('add_digits', """
 add_digits:              # r1 = k; x = M[0..k-1], y = M[k..2k-1] little-endian base-n digits; M[2k..3k] = x + y
@@ -302,7 +321,8 @@ ad_last:
     write r3 r6              # out_k = carry
     jumpr r14 r15
 """, "Multi-digit addition with carries, base n: r1 = k in, digits of x in M[0..k-1] and y in M[k..2k-1] (least significant first); "
-     "the k+1 digits of x + y in M[2k..3k].", ('r1',), ('k, the number of digits',))
+     "the k+1 digits of x + y in M[2k..3k].", ('r1',), ('k, the number of digits',),
+    cells=lambda i: 3 * i['r1'] + 1, steps=lambda i: 15 * i['r1'] + 10, at_least={'r1': 1})
 
 # %% ../nbs/09_library.ipynb #3903411f
 sort_then_count = _fn('sort_then_count', """
@@ -319,7 +339,8 @@ sort_then_count:         # r1 = k, r2 = v; sorts M[0..k-1], then r3 = count of v
     read r13 r14
     jumpr r14 r15
 """, "Figure 1's composition: r1 = k, r2 = v, r13 = a free memory cell (>= k) in; M[0..k-1] sorted and r3 = count of v out.",
-    ('r1', 'r2', 'r13'), ('k', 'v', 'two free memory cells at r13, r13+1'))
+    ('r1', 'r2', 'r13'), ('k', 'v', 'two free memory cells at r13, r13+1'),
+    cells=lambda i: max(i['r1'], i['r13'] + 2), steps=lambda i: insertion_sort.steps(i) + count.steps(i) + 9)
 
 # %% ../nbs/09_library.ipynb #0204dd69
 MAIN = "main:\n    call {name} r14 r15\n    halt\n"
@@ -344,49 +365,81 @@ def link(name:str, n:int=128, registers:int=16) -> Program:
 # %% ../nbs/09_library.ipynb #76124382
 MODES = ('hard', 'soft', 'symbolic')
 
+def _inputs(f:LibFunction, registers:dict, B:int, n:int) -> torch.Tensor:
+    "Registers `[B, 16]` from `{'rK': [B] ints}`, each input checked against `n` and the function's lower bounds, named."
+    R = torch.zeros(B, 16, dtype=torch.long)
+    what = dict(zip(f.needs, f.needs_doc or f.needs))
+    for k, v in registers.items():
+        if not re.match(r'r(\d+)$', k) or not 0 <= int(k[1:]) < 14: raise ValueError(f"`registers` key {k!r} must be r0..r13 (r14, r15 are the call registers)")
+        t = torch.as_tensor(v)
+        if t.is_floating_point() or t.dtype == torch.bool: raise TypeError(f"input register {k} must hold ints, got {t.dtype}")
+        name = f"input register {k}" + (f" ({what[k]})" if k in what else '')
+        if t.numel() and int(t.max()) >= n: raise ValueError(f"{name} = {int(t.max())} > n - 1 = {n - 1}: registers hold values mod n")
+        if t.numel() and int(t.min()) < f.at_least.get(k, 0): raise ValueError(f"{name} = {int(t.min())} must be >= {f.at_least.get(k, 0)}")
+        R[:, int(k[1:])] = t.long()
+    return R
+
 def run(name:str, memory=(), registers:dict=None, n:int=128, mode:str='hard', memory_size:int=None,
-        max_steps:int=100_000, alu:str='structured', device=None, trace:bool=False):
-    "Run library function `name` on a batch: `memory` ints `[B, <= m]`, `registers` `{'r1': [B] ints, ...}`. Returns a dict of ints (and the `State` in soft/hard)."
+        max_steps:int=None, alu:str='structured', device=None, trace:bool=False):
+    """Run library function `name` on a batch: `memory` ints `[B, <= m]`, `registers` `{'r1': [B] ints, ...}`. Returns a
+    dict of ints (and the `State` in soft/hard). `max_steps` None: the function's worst-case bound for these inputs;
+    a run that does not halt within `max_steps` raises `NotHaltedError`, never returns."""
     if mode not in MODES: raise ValueError(f"`mode` must be one of {MODES}, got {mode!r}")
     f = FUNCTIONS.get(name)
     if f is None: raise KeyError(f"no library function {name!r}; the library has {sorted(FUNCTIONS)}")
     registers = dict(registers or {})
     missing = [f"{r} ({d})" for r, d in zip(f.needs, f.needs_doc or f.needs) if r not in registers]
     if missing: raise ValueError(f"library function {name!r} needs input register(s) {', '.join(missing)}")
-    mem = torch.as_tensor(memory if len(memory) else [[0]], dtype=torch.long)
+    mem = torch.as_tensor(memory if len(memory) else [[0]])
     if mem.dim() == 1: mem = mem[None]
-    B = mem.shape[0]
-    R = torch.zeros(B, 16, dtype=torch.long)
-    for k, v in registers.items():
-        if not re.match(r'r(\d+)$', k) or not 0 <= int(k[1:]) < 14: raise ValueError(f"`registers` key {k!r} must be r0..r13 (r14, r15 are the call registers)")
-        R[:, int(k[1:])] = torch.as_tensor(v, dtype=torch.long)
-    for nm, x in (('memory', mem), ('registers', R)):
-        if x.numel() and (int(x.min()) < 0 or int(x.max()) >= n): raise ValueError(f"`{nm}` values must lie in [0, {n}), got [{int(x.min())}, {int(x.max())}]")
-    m = memory_size or mem.shape[1]
+    R = _inputs(f, registers, mem.shape[0], n)
+    inputs = sorted({tuple(int(R[b, int(k[1:])]) for k in f.needs) for b in range(len(R))})   # distinct input values
+    cells = max((f.cells(dict(zip(f.needs, v))) if f.cells else 1) for v in inputs)
+    if cells > n: raise ValueError(f"library function {name!r} needs {cells} memory cells for inputs {dict(zip(f.needs, inputs[-1]))}, "
+                                   f"but addresses are values mod n = {n}: at most {n} cells")
+    m = memory_size or max(mem.shape[1], cells)
     if mem.shape[1] > m: raise ValueError(f"`memory` has {mem.shape[1]} values but `memory_size` is {m}")
+    if cells > m: raise ValueError(f"library function {name!r} needs {cells} memory cells but `memory_size` is {m}")
+    bound = max(f.steps(dict(zip(f.needs, v))) for v in inputs) if f.steps else 100_000
+    max_steps = bound if max_steps is None else max_steps
     prog = link(name, n)
     if mode == 'symbolic':
-        out = run_symbolic(prog, torch.nn.functional.pad(mem, (0, m - mem.shape[1])), R, max_steps=max_steps)
-        return dict(memory=out['memory'], registers=out['registers'], steps=out['steps'], halted=out['halted'])
-    mach = Machine(n, 16, m, alu=alu, device=device)
-    with torch.no_grad() if not trace else torch.enable_grad():
-        st = mach.run(prog, mem, R, max_steps=max_steps, hard=mode == 'hard', trace=trace)
-    v = st.values()
-    steps = st.steps if mode == 'hard' else st.steps.round().long()
-    return dict(memory=v['memory'].cpu(), registers=v['registers'].cpu(), steps=steps.cpu(),
-                halted=(st.halted if mode == 'hard' else st.halted > 0.5).cpu(), state=st)
+        out = run_symbolic(prog, mem, R, max_steps=max_steps, memory_size=m)
+        halted, res = out['halted'], dict(memory=out['memory'], registers=out['registers'], steps=out['steps'], halted=out['halted'])
+    else:
+        mach = Machine(n, 16, m, alu=alu, device=device)
+        with torch.no_grad() if not trace else torch.enable_grad():
+            st = mach.run(prog, mem, R, max_steps=max_steps, hard=mode == 'hard', trace=trace)
+        v, halted = st.values(partial=True), st.finished.cpu()
+        steps = st.steps if mode == 'hard' else st.steps.round().long()
+        res = dict(memory=v['memory'].cpu(), registers=v['registers'].cpu(), steps=steps.cpu(), halted=halted, state=st)
+    if not halted.all():
+        bad = (~halted).nonzero().flatten().tolist()
+        raise NotHaltedError(f"library function {name!r} did not halt within max_steps={max_steps} ({mode} mode, batch elements {bad[:8]}); "
+                             f"its worst case for these inputs is {bound} steps: pass max_steps=None (that bound) or more")
+    return res
 
 # %% ../nbs/09_library.ipynb #f397ea5c
 def _check_list(values, n, what='values'):
     for i, v in enumerate(values):
-        if not isinstance(v, int) or not 0 <= v < n: raise ValueError(f"{what}[{i}] = {v!r} is not an int in [0, {n})")
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < n: raise ValueError(f"{what}[{i}] = {v!r} is not an int in [0, {n})")
+
+def _check_int(x, name:str):
+    "Raise `TypeError` naming `name` unless `x` is an int (a bool is not)."
+    if not isinstance(x, int) or isinstance(x, bool): raise TypeError(f"`{name}` must be an int, got {type(x).__name__} {x!r}")
+
+def _check_length(k:int, n:int, what:str):
+    "A length is held in a register: at most n - 1."
+    if k > n - 1: raise ValueError(f"{what} {k} > n - 1 = {n - 1}: the length is held in a register, a value mod n (pass a larger `n`)")
 
 def sort_lists(lists, n:int=128, algorithm:str='insertion_sort', mode:str='hard', **kw) -> list:
-    "Sort each list of ints in `lists` (all the same length) with `algorithm` ('insertion_sort' or 'figure4_sort')."
+    "Sort each list of ints in `lists` (all the same length, at most n - 1) with `algorithm` ('insertion_sort' or 'figure4_sort')."
     if algorithm not in ('insertion_sort', 'figure4_sort'): raise ValueError(f"`algorithm` must be 'insertion_sort' or 'figure4_sort', got {algorithm!r}")
     lists = [list(l) for l in lists]
+    if not lists: raise ValueError("`lists` is empty: give at least one list")
     k = len(lists[0])
     if any(len(l) != k for l in lists): raise ValueError("all lists in a batch must have the same length")
+    _check_length(k, n, 'list length')
     for l in lists: _check_list(l, n)
     out = run(algorithm, lists, {'r1': [k] * len(lists)}, n=n, mode=mode, memory_size=max(k, 1), **kw)
     return out['memory'][:, :k].tolist()
@@ -396,37 +449,62 @@ def sort_list(values, n:int=128, algorithm:str='insertion_sort', mode:str='hard'
     return sort_lists([values], n, algorithm, mode, **kw)[0]
 
 def sort_string(s:str, n:int=128, algorithm:str='insertion_sort', mode:str='hard', **kw) -> str:
-    "Sort the characters of `s` by their codes (each must be < `n`)."
+    "Sort the characters of `s` by their codes (each must be < `n`; at most n - 1 characters)."
+    if not isinstance(s, str): raise TypeError(f"`s` must be a str, got {type(s).__name__}")
+    _check_length(len(s), n, 'string length')
     for i, ch in enumerate(s):
         if ord(ch) >= n: raise ValueError(f"character {ch!r} at position {i} has code {ord(ch)} >= n = {n}")
     return ''.join(map(chr, sort_list([ord(c) for c in s], n, algorithm, mode, **kw)))
 
 def fib(depth, n:int=128, mode:str='hard', a:int=0, b:int=1) -> list:
-    "Sequential Fibonacci: `a` after `depth` levels of (a, b) -> (b, a + b) mod `n` (F_depth from 0, 1). `depth` an int or a list."
-    ds = [depth] if isinstance(depth, int) else list(depth)
-    if any(not isinstance(d, int) or d < 1 for d in ds): raise ValueError(f"`depth` must be ints >= 1, got {depth!r}")
+    "Sequential Fibonacci: `a` after `depth` levels of (a, b) -> (b, a + b) mod `n` (F_depth from 0, 1). `depth` an int (1..n-1) or a list."
+    ds = [depth] if isinstance(depth, int) and not isinstance(depth, bool) else depth
+    if not isinstance(ds, (list, tuple, range)): raise TypeError(f"`depth` must be an int or a list of ints, got {type(depth).__name__} {depth!r}")
+    for d in ds:
+        _check_int(d, 'depth')
+        if d < 1: raise ValueError(f"`depth` must be ints >= 1, got {d}")
+        if d > n - 1: raise ValueError(f"`depth` = {d} > n - 1 = {n - 1}: the depth is held in a register, a value mod n")
     _check_list([a, b], n, 'seeds')
-    out = run('fibonacci', [[0]] * len(ds), {'r1': [a] * len(ds), 'r2': [b] * len(ds), 'r3': ds}, n=n, mode=mode)
+    out = run('fibonacci', [[0]] * len(ds), {'r1': [a] * len(ds), 'r2': [b] * len(ds), 'r3': list(ds)}, n=n, mode=mode)
     res = out['registers'][:, 1].tolist()
-    return res[0] if isinstance(depth, int) else res
+    return res[0] if ds is not depth else res
 
 def fib_recursive(k, n:int=128, mode:str='hard') -> list:
-    "F_k mod `n` by the recursive program (stack in memory). `k` an int or a list."
-    ks = [k] if isinstance(k, int) else list(k)
-    if any(not isinstance(x, int) or not 0 <= x < n for x in ks): raise ValueError(f"`k` must be ints in [0, {n}), got {k!r}")
-    out = run('fibonacci_recursive', [[0]] * len(ks), {'r1': ks}, n=n, mode=mode, memory_size=max(2, 2 * max(ks)))
+    "F_k mod `n` by the recursive program (stack of 2k cells in memory, so k <= n // 2). `k` an int or a list."
+    ks = [k] if isinstance(k, int) and not isinstance(k, bool) else k
+    if not isinstance(ks, (list, tuple, range)): raise TypeError(f"`k` must be an int or a list of ints, got {type(k).__name__} {k!r}")
+    for x in ks:
+        _check_int(x, 'k')
+        if x < 0: raise ValueError(f"`k` must be ints >= 0, got {x}")
+        if 2 * x > n: raise ValueError(f"`k` = {x} needs a {2 * x}-cell stack, but addresses are values mod n = {n}: k <= {n // 2}")
+    out = run('fibonacci_recursive', [[0]] * len(ks), {'r1': list(ks)}, n=n, mode=mode, memory_size=max(2, 2 * max(ks)))
     res = out['registers'][:, 2].tolist()
-    return res[0] if isinstance(k, int) else res
+    return res[0] if ks is not k else res
 
 def to_digits(x:int, n:int, k:int) -> list:
     "The `k` little-endian base-`n` digits of `x`."
+    _check_int(x, 'x')
+    if x < 0: raise ValueError(f"`x` must be non-negative, got {x}")
     if x >= n**k: raise ValueError(f"{x} needs more than {k} base-{n} digits")
     return [(x // n**i) % n for i in range(k)]
 
+def max_digits(n:int) -> int:
+    "The most digits `add_numbers` takes in base `n`: x, y and the sum need 3k + 1 <= n memory cells."
+    return (n - 1) // 3
+
 def add_numbers(x:int, y:int, n:int=128, digits:int=None, mode:str='hard') -> list:
-    "x + y by the multi-digit addition program in base `n`: the `digits + 1` little-endian digits of the sum."
-    if x < 0 or y < 0: raise ValueError("`x` and `y` must be non-negative")
-    k = digits or max(1, next(k for k in range(1, 65) if max(x, y) < n**k))      # digits of the larger operand
-    mem = to_digits(x, n, k) + to_digits(y, n, k)
-    out = run('add_digits', [mem], {'r1': [k]}, n=n, mode=mode, memory_size=3 * k + 1)
+    "x + y by the multi-digit addition program in base `n`: the `digits + 1` little-endian digits of the sum (at most `max_digits(n)` digits)."
+    for v, nm in ((x, 'x'), (y, 'y')):
+        _check_int(v, nm)
+        if v < 0: raise ValueError(f"`{nm}` must be non-negative, got {v}")
+    kmax = max_digits(n)
+    for v, nm in ((x, 'x'), (y, 'y')):
+        if v >= n**kmax: raise ValueError(f"`{nm}` has more than {kmax} base-{n} digits; at most {kmax} fit (x, y and their sum need 3k + 1 <= n = {n} memory cells)")
+    need = next(k for k in range(1, kmax + 1) if max(x, y) < n**k)                 # digits of the larger operand
+    if digits is not None:
+        _check_int(digits, 'digits')
+        if digits < need: raise ValueError(f"`digits` = {digits} but max(x, y) has {need} base-{n} digits")
+        if digits > kmax: raise ValueError(f"`digits` = {digits} > {kmax}: x, y and their sum need 3k + 1 <= n = {n} memory cells")
+    k = digits or need
+    out = run('add_digits', [to_digits(x, n, k) + to_digits(y, n, k)], {'r1': [k]}, n=n, mode=mode, memory_size=3 * k + 1)
     return out['memory'][0, 2 * k:3 * k + 1].tolist()

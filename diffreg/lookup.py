@@ -196,6 +196,7 @@ class LookupTable:
     def __init__(self, ops=None, n:int=16):
         if not isinstance(n, int) or n < 2: raise ValueError(f"`n` must be an int >= 2, got {n!r}")
         self.ops, self.n = get_ops(ops), n
+        if not self.ops: raise ValueError("`ops` is empty: a lookup table needs at least one op (None: every registered op)")
         self.names = [o.name for o in self.ops]
         self._dense, self._idx = {}, {}
 
@@ -248,7 +249,8 @@ class LookupTable:
         return out.to(a.dtype)
 
     def apply(self, op:str, a:Tensor, b:Tensor, method:str='structured') -> Tensor:
-        "The result distribution `[..., n]` of the single op `op` on operand distributions `a, b` `[..., n]` (no checks)."
+        "The result distribution `[..., n]` of the single op `op` (one of the table's) on operand distributions `a, b` `[..., n]` (not checked)."
+        if op not in self.names: raise KeyError(f"op {op!r} is not in this table; it has {self.names}")
         if method == 'dense': return torch.einsum('ijk,...i,...j->...k', self.dense(a.dtype, a.device)[self.names.index(op)], a, b)
         o = OPS[op]
         if o.structured is not None: return o.structured(a, b)

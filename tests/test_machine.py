@@ -7,6 +7,7 @@ import pytest
 import torch
 from hypothesis import given, settings, HealthCheck, strategies as st
 from diffreg import Machine, run_symbolic
+from diffreg.machine import NotHaltedError
 from diffreg.assembler import Program, Line
 from diffreg.isa import ISA
 
@@ -41,7 +42,11 @@ def check(case, max_steps=40):
     soft = mach.run(prog, mem, regs, max_steps=max_steps)
     for k in ('memory', 'registers', 'pc', 'halted', 'steps'):
         assert torch.equal(getattr(hard, k).cpu(), ref[k]), (k, prog.to_source())
-    vals = soft.values()
+    assert torch.equal(soft.finished, ref['halted']), prog.to_source()
+    if not bool(ref['halted'].all()):                  # reading an unfinished run must be asked for
+        with pytest.raises(NotHaltedError): soft.values()
+        with pytest.raises(NotHaltedError): hard.values()
+    vals = soft.values(partial=True)
     assert torch.equal(vals['memory'], ref['memory']), prog.to_source()
     assert torch.equal(vals['registers'], ref['registers']), prog.to_source()
     assert torch.allclose(soft.halted, ref['halted'].float(), atol=1e-4), prog.to_source()
