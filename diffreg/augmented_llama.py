@@ -40,7 +40,10 @@ def resolve_model(model=None, allow_hub:bool=False) -> dict:
             if len(ggufs) == 1: return dict(path=str(p), gguf_file=ggufs[0].name, hub=False)
             raise FileNotFoundError(f"folder {p} has no config.json and {len(ggufs)} .gguf files; pass the file itself")
         return dict(path=str(p), gguf_file=None, hub=False)
-    hub_id = HUB_ALIASES.get(str(model).lower(), str(model))
+    s = str(model)
+    if s.startswith(('/', '.', '~')) or s.count('/') > 1 or s.endswith('.gguf') or (p.parent != Path('.') and p.parent.exists()):
+        raise FileNotFoundError(f"`model` path {s!r} does not exist (a local path: nothing is downloaded)")
+    hub_id = HUB_ALIASES.get(s.lower(), s)
     if '/' not in hub_id: raise FileNotFoundError(f"`model` {model!r} is neither a folder, a .gguf file, nor a known name ({['smollm2', *HUB_ALIASES]})")
     if not allow_hub:
         raise FileNotFoundError(f"`model` {model!r} is not a local folder; to download {hub_id!r} from the Hugging Face hub pass "

@@ -8,17 +8,24 @@ Docs: https://diffreg.github.io/diffreg/results.html.md"""
 __all__ = ['project_root', 'results_root', 'figure_path', 'table_path', 'save_table']
 
 # %% ../nbs/90_results.ipynb #f5945b1b
-import os, tempfile
+import importlib.util, os, tempfile
 from pathlib import Path
 
 # %% ../nbs/90_results.ipynb #1a1bcafa
+def _is_root(d:Path) -> bool:
+    f = d / 'pyproject.toml'
+    return f.exists() and 'name = "diffreg"' in f.read_text()
+
 def project_root(start=None) -> Path:
-    "The nearest folder at or above `start` (default cwd) whose `pyproject.toml` names project `diffreg`; else cwd."
+    """The nearest folder at or above `start` (default cwd) whose `pyproject.toml` names project `diffreg`; else the
+    checkout the package was imported from (an editable install), so outputs never land in whatever folder a command
+    ran in; else cwd (an installed package outside a checkout)."""
     p = Path(start or Path.cwd()).resolve()
     for d in [p, *p.parents]:
-        f = d / 'pyproject.toml'
-        if f.exists() and 'name = "diffreg"' in f.read_text(): return d
-    return p
+        if _is_root(d): return d
+    spec = importlib.util.find_spec('diffreg')
+    here = Path(spec.origin).resolve().parent.parent if spec and spec.origin else p
+    return here if start is None and _is_root(here) else p
 
 def results_root() -> Path:
     "Root under which `figures/` and `tables/` are written (see above)."
