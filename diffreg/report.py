@@ -6,10 +6,10 @@ Docs: https://diffreg.github.io/diffreg/report.html.md"""
 
 # %% auto #0
 __all__ = ['WHY_43', 'WHY_SELECT', 'producers', 'producer_of', 'rows_table1', 'rows_figure3', 'rows_swap', 'rows_tiny',
-           'rows_section43', 'report_rows', 'write_report', 'main']
+           'rows_section43', 'report_rows', 'report_markdown', 'write_report', 'cli', 'main']
 
 # %% ../nbs/93_report.ipynb #f34a0578
-import json, re, fnmatch
+import argparse, json, re, fnmatch
 from pathlib import Path
 import pandas as pd
 from .results import project_root, results_root
@@ -155,8 +155,8 @@ def report_rows(root=None) -> pd.DataFrame:
     return pd.DataFrame(rows_figure3(root) + rows_table1(root) + rows_swap(root) + rows_tiny(root) + rows_section43(root)).reindex(columns=cols).fillna('')
 
 # %% ../nbs/93_report.ipynb #fbdcfbb5
-def write_report(root=None, out=None) -> str:
-    "Write `tables/REPORT.md` (under `results_root()`): the comparison, then every figure and table with its notebook."
+def report_markdown(root=None) -> str:
+    "The report: the comparison, then every figure and table with its notebook."
     root = Path(root or project_root())
     prods = producers(root)
     rows = report_rows(root)
@@ -168,13 +168,29 @@ def write_report(root=None, out=None) -> str:
           "accuracy. Each row names the configuration its number comes from; 'not run' marks experiments whose committed "
           "results do not exist yet.\n\n" + rows.to_markdown(index=False) +
           "\n\n## Which notebook produces each figure and table\n\n" + inv.to_markdown(index=False) + "\n")
+    return md
+
+def write_report(root=None, out=None) -> str:
+    "Write `report_markdown(root)` to `out` (default `tables/REPORT.md` under `results_root()`); return it."
+    md = report_markdown(root)
     out = Path(out or results_root() / 'tables' / 'REPORT.md')
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(md)
     return md
 
+def cli() -> argparse.ArgumentParser:
+    "The command line of `python -m diffreg.report`."
+    p = argparse.ArgumentParser(prog='python -m diffreg.report', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                                description="Print the results-beside-the-paper report built from the committed tables; write it only with --write.")
+    p.add_argument('--write', action='store_true', help="write it to --out instead of printing it")
+    p.add_argument('--out', default=None, help="where --write writes (None: tables/REPORT.md of the project, or of DIFFREG_RESULTS)")
+    return p
+
 def main(argv=None):
-    print(write_report()); return 0
+    a = cli().parse_args(argv)
+    if a.write: print(f"wrote {Path(a.out or results_root() / 'tables' / 'REPORT.md')}") if write_report(out=a.out) else None
+    else: print(report_markdown())
+    return 0
 
 from fastcore.imports import in_ipython
 if __name__ == '__main__' and not in_ipython(): raise SystemExit(main())

@@ -6,7 +6,7 @@ Docs: https://diffreg.github.io/diffreg/tiny_llama.html.md"""
 
 # %% auto #0
 __all__ = ['PAPER_TINY', 'SCALES', 'default_device', 'tiny_calculator', 'optimizers', 'encode_rows', 'evaluate', 'train_tiny',
-           'run', 'parse_report', 'plot_accuracy', 'main']
+           'run', 'parse_report', 'plot_accuracy', 'cli', 'main']
 
 # %% ../nbs/17_tiny_llama.ipynb #429743ba
 import argparse, time, json
@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 from safetensors.torch import save_model, load_model
 from .language_data import Llama3Tokenizer, load_arithmetic
 from .augment import AugmentedLM, ComputerHead, Calculator, answer_loss, tiny_llama_config, number_table, HEAD_LR
+from .results import project_root
 
 PAPER_TINY = dict(epoch_99_2=62, epoch_100=132)   # paper section 4.2: 99.2 % test accuracy at epoch 62, 100 % at 132
 
@@ -108,7 +109,7 @@ def train_tiny(model:AugmentedLM, train, evals:dict, epochs:int, lr:float=1e-3, 
 SCALES = dict(smoke=dict(n_train=2000, n_test=500, epochs=2), cpu=dict(n_train=None, n_test=None, epochs=20),
               paper=dict(n_train=None, n_test=None, epochs=150))
 
-def run(scale:str='smoke', seed:int=0, parser:str='last', lr:float=1e-3, checkpoint='runs/tiny_llama.safetensors', head_lr:float=None,
+def run(scale:str='smoke', seed:int=0, parser:str='last', lr:float=1e-3, checkpoint=None, head_lr:float=None,
         epochs:int=None):
     "The section 4.2 experiment at `scale`: returns `(model, log)`; stops at 100 % test accuracy. `head_lr` None: `HEAD_LR[parser]`."
     if parser not in ('last', 'attention', 'pointer'): raise ValueError(f"`parser` must be 'last', 'attention' or 'pointer', got {parser!r}")
@@ -118,6 +119,7 @@ def run(scale:str='smoke', seed:int=0, parser:str='last', lr:float=1e-3, checkpo
     train = part('train', cfg['n_train'])
     evals = dict(test=part('test', cfg['n_test']), heldout=part('heldout', cfg['n_test']))
     model = tiny_calculator(128, parser, seed, tok=tok).to(default_device())
+    checkpoint = checkpoint or project_root() / 'runs' / f'tiny_llama-{parser}-{scale}-seed{seed}.safetensors'
     log = train_tiny(model, train, evals, epochs or cfg['epochs'], lr=lr, seed=seed, target=1.0, checkpoint=checkpoint,
                      head_lr=head_lr or HEAD_LR[parser], desc=f'tiny llama ({parser})')
     return model, log
@@ -156,13 +158,22 @@ def plot_accuracy(log:pd.DataFrame, path=None):
     if path is not None: fig.savefig(path, dpi=120)
     return fig
 
+def cli() -> argparse.ArgumentParser:
+    "The command line of `python -m diffreg.tiny_llama`."
+    p = argparse.ArgumentParser(prog='python -m diffreg.tiny_llama', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                                description="Train the tiny LLaMA + differentiable calculator (paper section 4.2).")
+    p.add_argument('--scale', default='cpu', choices=list(SCALES), help='data and epochs: smoke (2,000 sentences, 2 epochs), cpu (all, 20), paper (all, 150)')
+    p.add_argument('--seed', type=int, default=0, help='seed of the initialisation and the data order')
+    p.add_argument('--parser', default='pointer', choices=['pointer', 'last', 'attention'], help="the parser: ours (pointer) or the paper's (last)")
+    p.add_argument('--lr', type=float, default=1e-3, help="the LM's learning rate (AdamW)")
+    p.add_argument('--head-lr', type=float, default=None, help="the computer head's learning rate (None: the parser's HEAD_LR)")
+    p.add_argument('--epochs', type=int, default=None, help="epochs (None: the scale's)")
+    p.add_argument('--checkpoint', default=None, help='final weights (None: <project>/runs/tiny_llama-<parser>-<scale>-seed<seed>.safetensors)')
+    p.add_argument('--log', default=None, help='also write the per-epoch log to this CSV (None: print only)')
+    return p
+
 def main(argv=None):
-    p = argparse.ArgumentParser(description="Train the tiny LLaMA + differentiable calculator (paper section 4.2).")
-    p.add_argument('--scale', default='cpu', choices=list(SCALES)); p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--parser', default='pointer', choices=['pointer', 'last', 'attention']); p.add_argument('--lr', type=float, default=1e-3)
-    p.add_argument('--head-lr', type=float, default=None, help="default: the parser's HEAD_LR"); p.add_argument('--epochs', type=int, default=None)
-    p.add_argument('--checkpoint', default='runs/tiny_llama.safetensors'); p.add_argument('--log', default=None)
-    a = p.parse_args(argv)
+    a = cli().parse_args(argv)
     _, log = run(a.scale, a.seed, a.parser, a.lr, a.checkpoint, a.head_lr, a.epochs)
     print(log.to_string(index=False))
     if a.log: log.to_csv(a.log, index=False)
