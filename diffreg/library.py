@@ -428,6 +428,13 @@ def _check_int(x, name:str):
     "Raise `TypeError` naming `name` unless `x` is an int (a bool is not)."
     if not isinstance(x, int) or isinstance(x, bool): raise TypeError(f"`{name}` must be an int, got {type(x).__name__} {x!r}")
 
+def _int_list(x, name:str) -> list:
+    "`[x]` for an int `x`, else `x` itself, every entry checked to be an int (naming `name`)."
+    xs = [x] if isinstance(x, int) and not isinstance(x, bool) else x
+    if not isinstance(xs, (list, tuple, range)): raise TypeError(f"`{name}` must be an int or a list of ints, got {type(x).__name__} {x!r}")
+    for v in xs: _check_int(v, name)
+    return list(xs)
+
 def _check_length(k:int, n:int, what:str):
     "A length is held in a register: at most n - 1."
     if k > n - 1: raise ValueError(f"{what} {k} > n - 1 = {n - 1}: the length is held in a register, a value mod n (pass a larger `n`)")
@@ -458,28 +465,24 @@ def sort_string(s:str, n:int=128, algorithm:str='insertion_sort', mode:str='hard
 
 def fib(depth, n:int=128, mode:str='hard', a:int=0, b:int=1) -> list:
     "Sequential Fibonacci: `a` after `depth` levels of (a, b) -> (b, a + b) mod `n` (F_depth from 0, 1). `depth` an int (1..n-1) or a list."
-    ds = [depth] if isinstance(depth, int) and not isinstance(depth, bool) else depth
-    if not isinstance(ds, (list, tuple, range)): raise TypeError(f"`depth` must be an int or a list of ints, got {type(depth).__name__} {depth!r}")
+    ds = _int_list(depth, 'depth')
     for d in ds:
-        _check_int(d, 'depth')
         if d < 1: raise ValueError(f"`depth` must be ints >= 1, got {d}")
         if d > n - 1: raise ValueError(f"`depth` = {d} > n - 1 = {n - 1}: the depth is held in a register, a value mod n")
     _check_list([a, b], n, 'seeds')
     out = run('fibonacci', [[0]] * len(ds), {'r1': [a] * len(ds), 'r2': [b] * len(ds), 'r3': list(ds)}, n=n, mode=mode)
     res = out['registers'][:, 1].tolist()
-    return res[0] if ds is not depth else res
+    return res[0] if isinstance(depth, int) else res
 
 def fib_recursive(k, n:int=128, mode:str='hard') -> list:
     "F_k mod `n` by the recursive program (stack of 2k cells in memory, so k <= n // 2). `k` an int or a list."
-    ks = [k] if isinstance(k, int) and not isinstance(k, bool) else k
-    if not isinstance(ks, (list, tuple, range)): raise TypeError(f"`k` must be an int or a list of ints, got {type(k).__name__} {k!r}")
+    ks = _int_list(k, 'k')
     for x in ks:
-        _check_int(x, 'k')
         if x < 0: raise ValueError(f"`k` must be ints >= 0, got {x}")
         if 2 * x > n: raise ValueError(f"`k` = {x} needs a {2 * x}-cell stack, but addresses are values mod n = {n}: k <= {n // 2}")
     out = run('fibonacci_recursive', [[0]] * len(ks), {'r1': list(ks)}, n=n, mode=mode, memory_size=max(2, 2 * max(ks)))
     res = out['registers'][:, 2].tolist()
-    return res[0] if ks is not k else res
+    return res[0] if isinstance(k, int) else res
 
 def to_digits(x:int, n:int, k:int) -> list:
     "The `k` little-endian base-`n` digits of `x`."
