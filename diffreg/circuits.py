@@ -11,7 +11,7 @@ __all__ = ['CHECK_TOL', 'CIRCUITS', 'and_', 'or_', 'xor', 'not_', 'half_adder', 
 # %% ../nbs/01_circuits.ipynb #d40ab60e
 import torch
 from torch import Tensor
-from .encodings import to_binary, from_binary, check_probabilities
+from .encodings import check_probabilities
 
 # %% ../nbs/01_circuits.ipynb #4ca97709
 def and_(a, b): "Probabilistic AND (eq 8): `a*b`."; return a * b

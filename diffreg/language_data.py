@@ -10,10 +10,9 @@ __all__ = ['LLAMA3_PAT', 'LLAMA3_SPECIAL', 'INSTALL_HINT', 'TEMPLATES', 'HELD_OU
            'write_arithmetic']
 
 # %% ../nbs/15_language_data.ipynb #65fcadcd
-import importlib.util, json, random, re
+import importlib.util, json, random
 from pathlib import Path
 import torch
-from torch import Tensor
 
 # %% ../nbs/15_language_data.ipynb #c95fb3c5
 LLAMA3_PAT = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"

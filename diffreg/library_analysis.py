@@ -8,11 +8,11 @@ Docs: https://diffreg.github.io/diffreg/library_analysis.html.md"""
 __all__ = ['steps_to_halt', 'gradient_vs_steps']
 
 # %% ../nbs/10_library_analysis.ipynb #f88f9373
-import random, time
+import random
 import torch
 import pandas as pd
 from tqdm.auto import tqdm
-from .library import run, link, FUNCTIONS
+from .library import run, link
 from .machine import Machine
 from .encodings import to_unit
 

@@ -8,12 +8,12 @@ Docs: https://diffreg.github.io/diffreg/lookup_tables.html.md"""
 __all__ = ['OPS', 'FFT_NOISE', 'Op', 'register_op', 'get_ops', 'OuterScatter', 'LookupTable', 'dense_lookup']
 
 # %% ../nbs/02_lookup_tables.ipynb #10c0210f
-import math, dataclasses
+import dataclasses
 from typing import Callable
 import torch
 from torch import Tensor
 from . import circuits as C
-from .encodings import check_distribution, check_int_range, to_binary, from_binary
+from .encodings import check_distribution, check_int_range, to_binary
 
 # %% ../nbs/02_lookup_tables.ipynb #12ac9dd0
 @dataclasses.dataclass(frozen=True)

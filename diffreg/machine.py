@@ -9,14 +9,14 @@ __all__ = ['ALUS', 'HALTED', 'StructuredALU', 'DenseALU', 'CircuitALU', 'NotHalt
            'run_hard', 'plot_trace']
 
 # %% ../nbs/07_machine.ipynb #d013a7cd
-import dataclasses, math, time
+import dataclasses
 import torch
 from torch import Tensor
-from .isa import ISA, OPCODES, KINDS, ALU_OPS, instr
+from .isa import ISA, OPCODES, KINDS, instr
 from .lookup import LookupTable, OPS, get_ops
-from .encodings import unit_to_binary, binary_to_unit, bits_for, check_distribution, check_int_range, to_unit, from_unit, default_device
+from .encodings import unit_to_binary, binary_to_unit, bits_for, check_distribution, to_unit, from_unit, default_device
 from .memory import read, write, fold_address
-from .assembler import Program, assemble
+from .assembler import Program
 from .symbolic import int_state
 
 # %% ../nbs/07_machine.ipynb #c35adff3
@@ -281,7 +281,7 @@ def run_hard(self:Machine, program:Program, memory, registers=None, max_steps:in
     steps = torch.zeros(B, dtype=torch.long, device=dev)
     K = lambda name: kind == _K[name]                                       # per-line flags [L]
     writes, calls, writes_mem, halts = K('alu') | K('const') | K('read') | K('call'), K('call'), K('write'), K('halt')
-    is_jump, is_jumpr, is_const, is_read = K('jump'), K('jumpr'), K('const'), K('read')
+    is_jump, is_jumpr, is_read = K('jump'), K('jumpr'), K('read')
     tr = dict(pc=[pc.clone()], registers=[R.clone()], memory=[M.clone()], halted=[halted.clone()]) if trace else None
     put = lambda T, idx, mask, val: T.scatter_(1, idx[:, None], torch.where(mask, val, T.gather(1, idx[:, None])[:, 0])[:, None])
     for _ in range(max_steps):

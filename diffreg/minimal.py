@@ -9,7 +9,7 @@ __all__ = ['TASK_OPS', 'apply_ops', 'arithmetic_split', 'identity_readout', 'mak
            'train', 'ProgramNet']
 
 # %% ../nbs/11_minimal.ipynb #f45cbe73
-import random, time, math
+import random, time
 import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
@@ -17,7 +17,6 @@ import pandas as pd
 from tqdm.auto import tqdm
 from .lookup import OPS, get_ops
 from .machine import StructuredALU, CircuitALU
-from .encodings import to_binary, from_binary, bits_for
 
 # %% ../nbs/11_minimal.ipynb #fb64e9e0
 TASK_OPS = ('add', 'sub', 'mul', 'div')
@@ -129,7 +128,7 @@ def train(model:nn.Module, forward, data:dict, epochs:int, lr:float=1e-2, bs:int
     return pd.DataFrame(rows)
 
 # %% ../nbs/11_minimal.ipynb #35d24bc2
-from .library import link, FUNCTIONS
+from .library import link
 from .machine import Machine
 
 class ProgramNet(nn.Module):

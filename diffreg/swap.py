@@ -9,9 +9,8 @@ __all__ = ['routing_data', 'unit_forward', 'hardened', 'beyond_range_accuracy']
 
 # %% ../nbs/14_swap.ipynb #f8b91dd5
 import torch
-import pandas as pd
 import torch.nn.functional as F
-from .minimal import arithmetic_split, apply_ops, RoutingNet, train, make_alu, TASK_OPS
+from .minimal import arithmetic_split, apply_ops, RoutingNet, TASK_OPS
 from .encodings import to_binary, from_binary
 
 # %% ../nbs/14_swap.ipynb #0d96864a

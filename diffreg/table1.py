@@ -8,9 +8,8 @@ Docs: https://diffreg.github.io/diffreg/table1.html.md"""
 __all__ = ['PAPER_TABLE1', 'fib_answer', 'fib_split', 'fib_net', 'init_gradient', 'run_depths']
 
 # %% ../nbs/13_table1.ipynb #fb698480
-import time, random
+import random
 import torch
-import pandas as pd
 import torch.nn.functional as F
 from .minimal import ProgramNet, train
 

@@ -9,12 +9,12 @@ __all__ = ['PAPER_TINY', 'SCALES', 'default_device', 'tiny_calculator', 'optimiz
            'run', 'parse_report', 'plot_accuracy', 'cli', 'main']
 
 # %% ../nbs/17_tiny_llama.ipynb #429743ba
-import argparse, time, json
+import argparse, time
 from pathlib import Path
 import torch
 import pandas as pd
 from tqdm.auto import tqdm
-from safetensors.torch import save_model, load_model
+from safetensors.torch import save_model
 from .language_data import Llama3Tokenizer, load_arithmetic
 from .augment import AugmentedLM, ComputerHead, Calculator, answer_loss, tiny_llama_config, number_table, HEAD_LR
 from .results import project_root

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 import pandas as pd
 from tqdm.auto import tqdm
 from fastcore.basics import patch
-from .augment import Calculator, MachineProgram, answer_loss, number_table, char_table, PARSERS, parser_parts
+from .augment import Calculator, MachineProgram, number_table, char_table, PARSERS, parser_parts
 from .augmented_llama import AugmentedLlama, load_causal_lm, set_finetune_mode, set_lm_mode, n_trainable, MODES
 from .results import project_root
 from .tasks import load_task, TASKS
