@@ -107,6 +107,22 @@ class Program:
             check_distribution(x, f"program.{nm}")              # NaN, negative or non-normalised rows are rejected
         self.labels, self.lines = dict(labels or {}), lines
 
+    def _stamp(self) -> tuple:
+        "Identity and in-place version of every tensor: changes whenever a tensor is replaced or edited."
+        return tuple((id(t), t._version) for t in self.tensors().values())
+
+    @property
+    def lines(self) -> list:
+        "The assembled `Line`s, while they still describe the tensors (None once a tensor was replaced or edited in place)."
+        return self._lines if self._lines is not None and self._lines_stamp == self._stamp() else None
+
+    @lines.setter
+    def lines(self, lines): self._lines, self._lines_stamp = lines, self._stamp()
+
+    def hard_lines(self) -> list:
+        "The program hard mode and the symbolic reference execute: the assembled lines, or the tensors' most probable ones."
+        return self.lines or self.argmax_lines()
+
     @property
     def L(self) -> int: return self.op.shape[0]
     @property

@@ -267,7 +267,7 @@ def run_hard(self:Machine, program:Program, memory, registers=None, max_steps:in
     "Hard-mode run: integer state, argmax program. Returns a `State` of integers."
     self.check_program(program)
     dev, n, m, L = self.device, self.n, self.m, program.L
-    lines = program.lines or program.argmax_lines()
+    lines = program.hard_lines()
     col = lambda f: torch.tensor([getattr(l, f) for l in lines], device=dev)
     fa, fb, fd, ft, imm = col('a'), col('b'), col('d'), col('t'), col('imm')
     kind = torch.tensor([_K[instr(l.op).kind] for l in lines], device=dev)

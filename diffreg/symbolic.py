@@ -80,6 +80,6 @@ def run_symbolic(program:Program, memory, registers=None, n:int=None, max_steps:
     m = memory_size if memory_size is not None else _rows(memory, 'memory').shape[1]
     if not isinstance(m, int) or m < 1: raise ValueError(f"`memory_size` must be a positive int, got {m!r}")
     M, R = int_state(memory, registers, n, m, r)
-    lines = program.lines or program.argmax_lines()
+    lines = program.hard_lines()
     outs = [run_one_symbolic(lines, Mi, Ri, n, max_steps) for Mi, Ri in zip(M.tolist(), R.tolist())]
     return {k: torch.tensor([o[k] for o in outs]) for k in ('memory', 'registers', 'pc', 'halted', 'steps')}

@@ -8,8 +8,9 @@ import torch
 from hypothesis import given, settings, HealthCheck, strategies as st
 from diffreg import Machine, run_symbolic
 from diffreg.machine import NotHaltedError
+from diffreg import assemble
 from diffreg.assembler import Program, Line
-from diffreg.isa import ISA
+from diffreg.isa import ISA, instr
 
 CI_CASES = int(os.environ.get('MACHINE_CASES', 300))
 SLOW = os.environ.get('RUN_SLOW') == '1'
@@ -79,3 +80,48 @@ def test_alus_agree_on_random_programs():
     for alu, s in outs.items():
         assert torch.equal(s.values()['registers'], ref['registers']), alu
         assert torch.allclose(s.registers, outs['dense'].registers, atol=1e-5), alu
+
+
+@settings(max_examples=CI_CASES // 2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs())
+def test_hard_control_follows_hard_mode(case):
+    "Hard control, soft data: the soft machine driven by a hard run's counter ends where hard mode ends."
+    prog, n, r, m, mem, regs = case
+    mach = Machine(n, r, m, device='cpu')
+    hard = mach.run(prog, mem, regs, hard=True, trace=True, max_steps=40)
+    soft = mach.run(prog, mem, regs, max_steps=40, control=hard.trace['pc'])
+    vals = soft.values(partial=True)
+    assert torch.equal(vals['memory'], hard.memory) and torch.equal(vals['registers'], hard.registers), prog.to_source()
+    assert torch.equal(soft.finished, hard.halted), prog.to_source()
+    assert torch.allclose(soft.steps, hard.steps.float(), atol=1e-3), prog.to_source()
+
+
+@settings(max_examples=CI_CASES, deadline=None)
+@given(programs())
+def test_to_source_round_trip(case):
+    "Disassembling and re-assembling gives the same program: every field an instruction uses, and the same runs."
+    prog, n, r, m, mem, regs = case
+    again = assemble(prog.to_source(), n, r)
+    for a, b in zip(prog.hard_lines(), again.hard_lines()):
+        assert a.op == b.op and all(getattr(a, f) == getattr(b, f) for f in instr(a.op).syntax), prog.to_source()
+    x, y = run_symbolic(prog, mem, regs, max_steps=40), run_symbolic(again, mem, regs, max_steps=40)
+    assert all(torch.equal(x[k], y[k]) for k in x), prog.to_source()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(2, 16), st.integers(1, 6), st.integers(1, 4), st.data())
+def test_load(n, count, batch, data):
+    "`Machine.load`: zeros everywhere but the fixed values and the soft distributions, which stay differentiable."
+    idx = data.draw(st.lists(st.integers(0, count - 1), unique=True, max_size=count))
+    k = data.draw(st.integers(0, len(idx)))
+    fixed = {i: data.draw(st.integers(0, n - 1)) for i in idx[:k]}
+    logits = torch.randn(len(idx) - k, batch, n, requires_grad=True)
+    soft = {i: logits[j].softmax(-1) for j, i in enumerate(idx[k:])}
+    X = Machine(n, max(count, 1), 1, device='cpu').load(count, batch, soft=soft, fixed=fixed)
+    assert X.shape == (batch, count, n) and torch.allclose(X.sum(-1), torch.ones(batch, count))
+    for i in range(count):
+        if i in soft: assert torch.equal(X[:, i], soft[i])
+        else: assert torch.equal(X[:, i].argmax(-1), torch.full((batch,), fixed.get(i, 0))) and bool((X[:, i].max(-1).values == 1).all())
+    if soft:
+        (X * torch.randn_like(X)).sum().backward()
+        assert logits.grad is not None and logits.grad.abs().sum() > 0
