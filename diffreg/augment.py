@@ -7,7 +7,7 @@ Docs: https://diffreg.github.io/diffreg/augment.html.md"""
 # %% auto #0
 __all__ = ['PARSERS', 'HEAD_LR', 'last_token', 'LastTokenParser', 'AttentionParser', 'number_table', 'number_positions',
            'PointerParser', 'char_table', 'SpanParser', 'Calculator', 'MachineProgram', 'PerProgramParser',
-           'parser_parts', 'ComputerHead', 'answer_loss', 'AugmentedLM', 'tiny_llama_config']
+           'parser_parts', 'ComputerHead', 'answer_loss', 'param_groups', 'AugmentedLM', 'tiny_llama_config']
 
 # %% ../nbs/16_augment.ipynb #c6682c6d
 import math
@@ -255,10 +255,21 @@ class ComputerHead(nn.Module):
             out = out + p(sel[:, i:i + p.n_select], slots[:, k] if slots.dim() == 4 else slots); i += p.n_select
         return out
 
-def answer_loss(probs:Tensor, answer:Tensor) -> Tensor:
-    "Cross-entropy on the answer only: `probs` `[B, L, n]`, `answer` `[B, L]` (or `[B]` for L = 1) ints."
+def answer_loss(probs:Tensor, answer:Tensor, scored:Tensor=None) -> Tensor:
+    """Cross-entropy on the answer only: `probs` `[B, L, n]`, `answer` `[B, L]` (or `[B]` for L = 1) ints, averaged over
+    the positions `scored` `[B, L]` (bool; None: all). The one loss of every language-model experiment."""
     if answer.dim() == 1: answer = answer[:, None]
-    return F.nll_loss(probs.clamp_min(1e-9).log().flatten(0, 1), answer.flatten())
+    logp = probs.clamp_min(1e-9).log()
+    if scored is None: return F.nll_loss(logp.flatten(0, 1), answer.flatten())
+    nll = -logp.gather(-1, answer[..., None])[..., 0]
+    return (nll * scored).sum() / scored.sum()
+
+def param_groups(model:nn.Module, lr:float, head_lr:float=None, exclude=()) -> list:
+    """Optimiser parameter groups: the language model's trainable parameters at `lr`, the computer head's at `head_lr`
+    (None: `lr`); parameters whose `id` is in `exclude` are left out (for a separate optimiser)."""
+    head = {id(p) for p in getattr(model, 'head', nn.Module()).parameters()}
+    free = [p for p in model.parameters() if p.requires_grad and id(p) not in set(exclude)]
+    return [dict(params=[p for p in free if id(p) not in head], lr=lr), dict(params=[p for p in free if id(p) in head], lr=head_lr or lr)]
 
 class AugmentedLM(nn.Module):
     """A transformers decoder `lm` whose hidden states after layer `tap` (`hidden_states[tap]`; -1: the final, normed state)
@@ -272,6 +283,11 @@ class AugmentedLM(nn.Module):
         return out.last_hidden_state if self.tap == -1 else out.hidden_states[self.tap]
 
     def forward(self, ids:Tensor, mask:Tensor) -> Tensor: return self.head(self.states(ids, mask), mask, ids)
+
+    def predict(self, ids:Tensor, mask:Tensor) -> tuple:
+        "`(slots, selection, answer probabilities [B, L, n])`, parsing once: what every evaluation reads."
+        slots, sel = self.head.parse(self.states(ids, mask), mask, ids)
+        return slots, sel, self.head.compute(slots, sel)
 
 # %% ../nbs/16_augment.ipynb #f5233258
 def tiny_llama_config(vocab_size:int=128_256, hidden:int=128, heads:int=4, kv_heads:int=2, layers:int=4, intermediate:int=512, **kw):

@@ -6,8 +6,8 @@ Docs: https://diffreg.github.io/diffreg/train.html.md"""
 
 # %% auto #0
 __all__ = ['SORT_STEPS', 'PROMPT', 'COMMON', 'SCALES', 'CHECKS', 'RUN_FILES', 'PadTo', 'sorter', 'TaskSpec', 'task_spec',
-           'answer_text', 'collate', 'computer_loss', 'evaluate', 'check_config', 'model_label', 'build_model',
-           'run_name', 'RunError', 'atomic_write', 'RunFolder', 'read_log', 'EpochSampler', 'train', 'cli', 'main']
+           'answer_text', 'collate', 'evaluate', 'check_config', 'model_label', 'build_model', 'run_name', 'RunError',
+           'atomic_write', 'RunFolder', 'read_log', 'EpochSampler', 'train', 'cli', 'main']
 
 # %% ../nbs/20_train.ipynb #bee58dbf
 import argparse, dataclasses, hashlib, json, math, os, shutil, sys, time
@@ -18,7 +18,7 @@ import torch.nn.functional as F
 import pandas as pd
 from tqdm.auto import tqdm
 from fastcore.basics import patch
-from .augment import Calculator, MachineProgram, number_table, char_table, PARSERS, parser_parts
+from .augment import Calculator, MachineProgram, answer_loss, param_groups, number_table, char_table, PARSERS, parser_parts
 from .augmented_llama import AugmentedLlama, load_causal_lm, set_finetune_mode, set_lm_mode, n_trainable, MODES
 from .results import project_root
 from .tasks import load_task, TASKS
@@ -92,10 +92,7 @@ def collate(rows, tok, spec:TaskSpec, baseline:bool=False) -> dict:
     return dict(input_ids=enc.input_ids, attention_mask=enc.attention_mask, answer=torch.tensor(sym), scored=scored,
                 program=torch.tensor([spec.program_of(r) for r in rows]))
 
-def computer_loss(probs:torch.Tensor, answer:torch.Tensor, scored:torch.Tensor) -> torch.Tensor:
-    "Cross-entropy of the answer symbols at the scored positions; `probs` `[B, L, n]`."
-    nll = -probs.clamp_min(1e-9).log().gather(-1, answer[..., None])[..., 0]
-    return (nll * scored).sum() / scored.sum()
+
 
 # %% ../nbs/20_train.ipynb #ed7cbf36
 @torch.no_grad()
@@ -113,8 +110,7 @@ def evaluate(model, rows, tok, spec:TaskSpec, baseline:bool=False, bs:int=16, de
                 hits += tok.decode(gen[0, ids.shape[1]:], skip_special_tokens=True).strip() == answer_text(r)
             continue
         b = {k: v.to(device) for k, v in collate(chunk, tok, spec).items()}
-        slots, sel = model.head.parse(model.states(b['input_ids'], b['attention_mask']), b['attention_mask'], b['input_ids'])
-        probs = model.head.compute(slots, sel)
+        _, sel, probs = model.predict(b['input_ids'], b['attention_mask'])
         ok = (probs.argmax(-1) == b['answer']) | ~b['scored']
         hits += ok.all(-1).sum().item()
         groups = torch.stack([s.sum(-1) for s in sel.split([p.n_select for p in model.head.programs], -1)], -1)
@@ -332,9 +328,7 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     evals = {k: load_task(task, k)[:cfg['n_eval'] or None] for k in ('test', 'heldout')}
     sampler = EpochSampler(len(tr), seed)
     dl = torch.utils.data.DataLoader(tr, batch_size=cfg['bs'], sampler=sampler, collate_fn=lambda rs: collate(rs, tok, spec, baseline))
-    head = {id(p) for p in net.head.parameters()} if hasattr(net, 'head') else set()
-    opt = torch.optim.AdamW([dict(params=[p for p in net.parameters() if p.requires_grad and id(p) not in head], lr=cfg['lr']),
-                             dict(params=[p for p in net.parameters() if p.requires_grad and id(p) in head], lr=cfg['head_lr'] or cfg['lr'])])
+    opt = torch.optim.AdamW(param_groups(net, cfg['lr'], cfg['head_lr']))
     from transformers import get_linear_schedule_with_warmup
     per_epoch = math.ceil(len(tr) / (cfg['bs'] * acc.num_processes))          # optimiser steps per epoch
     total = cfg['epochs'] * per_epoch
@@ -368,7 +362,7 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
         for b in bar:
             with acc.autocast():
                 if baseline: loss = net(**b).loss
-                else: loss = computer_loss(net(b['input_ids'], b['attention_mask']), b['answer'], b['scored'])
+                else: loss = answer_loss(net(b['input_ids'], b['attention_mask']), b['answer'], b['scored'])
             opt.zero_grad(); acc.backward(loss)
             if cfg['clip']: acc.clip_grad_norm_(net.parameters(), cfg['clip'])
             opt.step(); sched.step(); step += 1
