@@ -408,4 +408,5 @@ d = { 'settings': { 'branch': 'main',
                                'diffreg.train.model_label': ('train.html#model_label', 'diffreg/train.py'),
                                'diffreg.train.read_log': ('train.html#read_log', 'diffreg/train.py'),
                                'diffreg.train.run_name': ('train.html#run_name', 'diffreg/train.py'),
+                               'diffreg.train.sweep': ('train.html#sweep', 'diffreg/train.py'),
                                'diffreg.train.train': ('train.html#train', 'diffreg/train.py')}}}

@@ -7,16 +7,16 @@ Docs: https://diffreg.github.io/diffreg/train.html.md"""
 # %% auto #0
 __all__ = ['PROMPT', 'COMMON', 'SCALES', 'CHECKS', 'RUN_FILES', 'answer_text', 'collate', 'evaluate', 'check_config',
            'model_label', 'build_model', 'run_name', 'RunError', 'atomic_write', 'RunFolder', 'read_log',
-           'EpochSampler', 'train', 'cli', 'main']
+           'EpochSampler', 'train', 'sweep', 'cli', 'main']
 
 # %% ../nbs/20_train.ipynb #bee58dbf
-import argparse, hashlib, json, math, os, shutil, sys, time
+import argparse, copy, hashlib, json, math, os, shutil, sys, time
 from pathlib import Path
 import torch
 import pandas as pd
 from tqdm.auto import tqdm
 from fastcore.basics import patch
-from .augment import answer_loss, param_groups, number_table, char_table, PARSERS, parser_parts
+from .augment import answer_loss, param_groups, number_table, char_table, PARSERS, HEAD_LR, parser_parts
 from .augmented_llama import AugmentedLlama, load_causal_lm, set_finetune_mode, set_lm_mode, n_trainable, MODES
 from .results import project_root
 from .tasks import load_task, get_task, Task, TASKS
@@ -329,6 +329,24 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
         tmp = final.with_name(f".model.safetensors.tmp-{os.getpid()}")
         save_model(acc.unwrap_model(net), str(tmp)); _fsync(tmp); os.replace(tmp, final)
     return pd.DataFrame(rows)
+
+# %% ../nbs/20_train.ipynb #ab3a86b9
+def sweep(runs, model=None, scale:str='smoke', seed:int=0, allow_hub:bool=False, head_lr:dict=None, **overrides) -> pd.DataFrame:
+    """Train every `(task, config)` in `runs` from one loaded LM, each on a fresh copy: `config` is a parser, or `'text'`
+    for the baseline; the head's learning rate is `head_lr[config]` (default `HEAD_LR`). Each run writes
+    `runs/train/<task>-<config>-<scale>` (replaced). Returns the runs' logs, concatenated, with `config` and `wall_s`."""
+    base_lm, tok = load_causal_lm(model, allow_hub)                      # loaded once
+    base_lm.config.diffreg_label = str(model or 'SmolLM2-135M-Instruct')
+    head_lr, logs = {**HEAD_LR, **(head_lr or {})}, []
+    for task, config in runs:
+        t0, baseline = time.time(), config == 'text'
+        log = train(task, (copy.deepcopy(base_lm), tok), scale, parser='last' if baseline else config, baseline=baseline, seed=seed,
+                    out=project_root() / 'runs' / 'train' / f"{task}-{config}-{scale}", overwrite=True,
+                    **({} if baseline else dict(head_lr=head_lr[config])), **overrides)
+        logs.append(log.assign(config=config, wall_s=time.time() - t0))
+        print(f"{task} {config}: test {log.test_acc.iloc[-1]:.3f}, held-out {log.heldout_acc.iloc[-1]:.3f}, "
+              f"{(time.time() - t0) / 60:.1f} min", flush=True)
+    return pd.concat(logs, ignore_index=True)
 
 # %% ../nbs/20_train.ipynb #cb8db1f3
 def _at_least(lo:int):
