@@ -6,7 +6,7 @@ Docs: https://diffreg.github.io/diffreg/library.html.md"""
 
 # %% auto #0
 __all__ = ['FIGURE4_LISTING', 'FIGURE4_SORT', 'FUNCTIONS', 'fibonacci', 'fibonacci_recursive', 'figure4_sort', 'insertion_sort',
-           'calculator', 'count', 'reverse', 'argmax', 'sum_', 'add_digits', 'sort_then_count', 'MAIN', 'MODES',
+           'calculator', 'count', 'reverse', 'argmax', 'sum_', 'add_digits', 'sort_then_count', 'MAIN', 'MACHINE_MODES',
            'LibFunction', 'dependencies', 'link', 'run', 'sort_lists', 'sort_list', 'sort_string', 'fib',
            'fib_recursive', 'to_digits', 'max_digits', 'add_numbers']
 
@@ -363,7 +363,7 @@ def link(name:str, n:int=128, registers:int=16) -> Program:
     return lib.link('main', n, registers)
 
 # %% ../nbs/09_library.ipynb #76124382
-MODES = ('hard', 'soft', 'symbolic')
+MACHINE_MODES = ('hard', 'soft', 'symbolic')
 
 def _inputs(f:LibFunction, registers:dict, B:int, n:int) -> torch.Tensor:
     "Registers `[B, 16]` from `{'rK': [B] ints}`, each input checked against `n` and the function's lower bounds, named."
@@ -384,7 +384,7 @@ def run(name:str, memory=(), registers:dict=None, n:int=128, mode:str='hard', me
     """Run library function `name` on a batch: `memory` ints `[B, <= m]`, `registers` `{'r1': [B] ints, ...}`. Returns a
     dict of ints (and the `State` in soft/hard). `max_steps` None: the function's worst-case bound for these inputs;
     a run that does not halt within `max_steps` raises `NotHaltedError`, never returns."""
-    if mode not in MODES: raise ValueError(f"`mode` must be one of {MODES}, got {mode!r}")
+    if mode not in MACHINE_MODES: raise ValueError(f"`mode` must be one of {MACHINE_MODES}, got {mode!r}")
     f = FUNCTIONS.get(name)
     if f is None: raise KeyError(f"no library function {name!r}; the library has {sorted(FUNCTIONS)}")
     registers = dict(registers or {})

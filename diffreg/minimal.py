@@ -6,7 +6,7 @@ Docs: https://diffreg.github.io/diffreg/minimal.html.md"""
 
 # %% auto #0
 __all__ = ['TASK_OPS', 'apply_ops', 'arithmetic_split', 'identity_readout', 'make_alu', 'MinimalNet', 'RoutingNet', 'batches',
-           'train', 'ProgramNet']
+           'train_minimal', 'ProgramNet']
 
 # %% ../nbs/11_minimal.ipynb #f45cbe73
 import random, time
@@ -102,7 +102,7 @@ def batches(N:int, bs:int, g:torch.Generator):
     perm = torch.randperm(N, generator=g)
     for i in range(0, N, bs): yield perm[i:i + bs]
 
-def train(model:nn.Module, forward, data:dict, epochs:int, lr:float=1e-2, bs:int=32, seed:int=0, desc:str='train', eval_every:int=1) -> pd.DataFrame:
+def train_minimal(model:nn.Module, forward, data:dict, epochs:int, lr:float=1e-2, bs:int=32, seed:int=0, desc:str='train', eval_every:int=1) -> pd.DataFrame:
     "Train `model` with `forward(X) -> logits` on `data['train']`; per-epoch loss/accuracy on train and test."
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)

@@ -11,7 +11,7 @@ __all__ = ['PAPER_TABLE1', 'fib_answer', 'fib_split', 'fib_net', 'init_gradient'
 import random
 import torch
 import torch.nn.functional as F
-from .minimal import ProgramNet, train
+from .minimal import ProgramNet, train_minimal
 
 PAPER_TABLE1 = {128: [85.78, 96.20, 93.10, 46.40, 99.83, 100.0], 256: [95.64, 99.83, 99.88, 89.39, 100.0, 100.0]}
 
@@ -51,7 +51,7 @@ def run_depths(n:int, depths, plan:dict, n_test:int, curriculum:bool, seed:int=0
         data = fib_split(n, depth, n_train, n_test, seed)
         model = fib_net(n, depth, seed)
         if curriculum and prev is not None: model.before.load_state_dict(prev)
-        log = train(model, model, data, epochs=epochs, lr=lr, seed=seed, desc=f'{desc} base {n}, depth {depth}')
+        log = train_minimal(model, model, data, epochs=epochs, lr=lr, seed=seed, desc=f'{desc} base {n}, depth {depth}')
         prev = model.before.state_dict()
         logs.append(log.assign(base=n, depth=depth, curriculum=curriculum, n_train=n_train))
         rows.append(dict(base=n, depth=depth, curriculum=curriculum, n_train=n_train, epochs=epochs,
