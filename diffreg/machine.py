@@ -11,6 +11,7 @@ __all__ = ['ALUS', 'HALTED', 'StructuredALU', 'DenseALU', 'CircuitALU', 'NotHalt
 # %% ../nbs/07_machine.ipynb #d013a7cd
 import dataclasses
 import torch
+from fastcore.basics import patch
 from torch import Tensor
 from .isa import ISA, OPCODES, KINDS, instr
 from .lookup import LookupTable, OPS, get_ops
@@ -152,114 +153,120 @@ class Machine:
         run_kind = torch.cat([kind[:, :_K['halt']], torch.zeros_like(kind[:, :1])], -1) * keep
         return Encoded(**T, kind=kind, run_kind=run_kind, run_alu=(T['op'] @ amap) * keep, alu_ops=list(ops), L=program.L)
 
-    # ----- inputs ---------------------------------------------------------------------------------------------
-    def _dist(self, x:Tensor, count:int, name:str) -> Tensor:
-        "Checked distributions `[B, count, n]` on the machine's device and dtype."
-        if x.shape[1:] != (count, self.n): raise ValueError(f"`{name}` distributions must be [B, {count}, {self.n}], got {tuple(x.shape)}")
-        return check_distribution(x.to(self.device), name).to(self.dtype)
+# %% ../nbs/07_machine.ipynb #e266923b
+@patch
+def _dist(self:Machine, x:Tensor, count:int, name:str) -> Tensor:
+    "Checked distributions `[B, count, n]` on the machine's device and dtype."
+    if x.shape[1:] != (count, self.n): raise ValueError(f"`{name}` distributions must be [B, {count}, {self.n}], got {tuple(x.shape)}")
+    return check_distribution(x.to(self.device), name).to(self.dtype)
 
-    def _inputs(self, memory, registers=None, soft:bool=True):
-        """Memory and registers, each integers `[B, <= m]` / `[B, <= r]` (zero-padded; registers default to 0) or
-        distributions `[B, m, n]` / `[B, r, n]`, checked by `int_state` (as in `run_symbolic`). Returns distributions
-        (`soft`) or integers (distributions read at their argmax)."""
-        isdist = lambda x: torch.is_tensor(x) and x.is_floating_point() and x.dim() == 3
-        D = {nm: self._dist(x, k, nm) for nm, x, k in (('memory', memory, self.m), ('registers', registers, self.r)) if isdist(x)}
-        M, R = int_state(D['memory'].argmax(-1) if 'memory' in D else memory,
-                         D['registers'].argmax(-1) if 'registers' in D else registers, self.n, self.m, self.r, self.device)
-        if not soft: return M, R
-        return D.get('memory', to_unit(M, self.n, self.dtype)), D.get('registers', to_unit(R, self.n, self.dtype))
+@patch
+def _inputs(self:Machine, memory, registers=None, soft:bool=True):
+    """Memory and registers, each integers `[B, <= m]` / `[B, <= r]` (zero-padded; registers default to 0) or
+    distributions `[B, m, n]` / `[B, r, n]`, checked by `int_state` (as in `run_symbolic`). Returns distributions
+    (`soft`) or integers (distributions read at their argmax)."""
+    isdist = lambda x: torch.is_tensor(x) and x.is_floating_point() and x.dim() == 3
+    D = {nm: self._dist(x, k, nm) for nm, x, k in (('memory', memory, self.m), ('registers', registers, self.r)) if isdist(x)}
+    M, R = int_state(D['memory'].argmax(-1) if 'memory' in D else memory,
+                     D['registers'].argmax(-1) if 'registers' in D else registers, self.n, self.m, self.r, self.device)
+    if not soft: return M, R
+    return D.get('memory', to_unit(M, self.n, self.dtype)), D.get('registers', to_unit(R, self.n, self.dtype))
 
-    def load(self, count:int, batch:int, soft:dict=None, fixed:dict=None, device=None) -> Tensor:
-        """Initial cells `[batch, count, n]` (registers: `count = r`; memory: `m`) for a network that feeds the machine: every
-        cell holds 0, except `fixed` (index -> int) and `soft` (index -> distribution `[batch, n]`, kept differentiable).
-        `device`: default the machine's."""
-        soft, fixed = dict(soft or {}), dict(fixed or {})
-        for i in list(soft) + list(fixed):
-            if not 0 <= i < count: raise ValueError(f"cell index {i} out of range for {count} cells")
-        const = lambda v: to_unit(torch.tensor(v, device=device or self.device), self.n, self.dtype).expand(batch, self.n)
-        return torch.stack([soft[i].to(self.dtype) if i in soft else const(fixed.get(i, 0)) for i in range(count)], 1)
+@patch
+def load(self:Machine, count:int, batch:int, soft:dict=None, fixed:dict=None, device=None) -> Tensor:
+    """Initial cells `[batch, count, n]` (registers: `count = r`; memory: `m`) for a network that feeds the machine: every
+    cell holds 0, except `fixed` (index -> int) and `soft` (index -> distribution `[batch, n]`, kept differentiable).
+    `device`: default the machine's."""
+    soft, fixed = dict(soft or {}), dict(fixed or {})
+    for i in list(soft) + list(fixed):
+        if not 0 <= i < count: raise ValueError(f"cell index {i} out of range for {count} cells")
+    const = lambda v: to_unit(torch.tensor(v, device=device or self.device), self.n, self.dtype).expand(batch, self.n)
+    return torch.stack([soft[i].to(self.dtype) if i in soft else const(fixed.get(i, 0)) for i in range(count)], 1)
 
-    def init_state(self, prog:Encoded, memory, registers=None) -> State:
-        "The soft initial state: counter on line 0, nothing halted."
-        M, R = self._inputs(memory, registers)
-        B = M.shape[0]
-        c = torch.zeros(B, prog.L, device=self.device, dtype=self.dtype); c[:, 0] = 1
-        z = torch.zeros(B, device=self.device, dtype=self.dtype)
-        return State(M, R, c, z, z.clone())
+@patch
+def init_state(self:Machine, prog:Encoded, memory, registers=None) -> State:
+    "The soft initial state: counter on line 0, nothing halted."
+    M, R = self._inputs(memory, registers)
+    B = M.shape[0]
+    c = torch.zeros(B, prog.L, device=self.device, dtype=self.dtype); c[:, 0] = 1
+    z = torch.zeros(B, device=self.device, dtype=self.dtype)
+    return State(M, R, c, z, z.clone())
 
-    # ----- one soft step ---------------------------------------------------------------------------------------
-    def step(self, prog:Encoded, M:Tensor, R:Tensor, c:Tensor):
-        "One soft step (eq 2-6). Returns `(M', R', c', w_halt, w_spill)`: mass halting before and after the step."
-        L, n, r, B = prog.L, self.n, self.r, c.shape[0]
-        rho = c.sum(-1)                                                            # running mass [B]
-        pi = c / rho.clamp_min(1e-30)[:, None]                                     # counter | running
-        f_halt = pi @ prog.kind[:, _K['halt']]                                     # [B]
-        nh = pi * (1 - prog.kind[:, _K['halt']])                                  # normalised by its own sum, not 1 - f_halt:
-        pi = nh / nh.sum(-1, keepdim=True).clamp_min(1e-30)                        # line | not halting now (bounded when f_halt ~ 1)
-        fl = pi @ prog.fields                                                      # expectations under the counter
-        a, b, d, t = fl[:, :4 * r].view(B, 4, r).unbind(1)                         # [B, r] each
-        kp = fl[:, 4 * r:4 * r + len(KINDS)]                                       # [B, kinds] | not halting now
-        uv = torch.bmm(torch.stack([a, b], 1), R)                                  # eq 2 on registers: [B, 2, n]
-        uv = uv / uv.sum(-1, keepdim=True).clamp_min(1e-30)                        # see "Stability"
-        u, v = uv[:, 0], uv[:, 1]
-        imms = (pi[:, None, :] * prog.imm_kinds[None]) @ prog.imm                  # [B, 3, n]: const, jump, call immediates
-        # results written to the destination register
-        res = self.alu(tuple(prog.alu_ops))(fl[:, 4 * r + len(KINDS):], u, v) if prog.alu_ops else 0
-        res = res + imms[:, 0]                                                     # const: the immediate
-        res = res + kp[:, _K['read'], None] * read(M, fold_address(u, self.m))     # read: M[u mod m]
-        ret = torch.nn.functional.pad(pi * prog.run_kind[:, _K['call']], (0, n - L)).roll(1, -1)   # call: c + 1 (mod n)
-        res = res + ret
-        p_w = kp[:, [_K['alu'], _K['const'], _K['read'], _K['call']]].sum(-1)      # [B]
-        # writes: call's scratch register gets 1, then the destination gets the result (eq 5); memory (eq 3-4)
-        one = torch.zeros(n, device=R.device, dtype=R.dtype); one[1] = 1
-        R = R + (kp[:, _K['call'], None] * t)[:, :, None] * (one - R)
-        R = R + d[:, :, None] * (res[:, None, :] - p_w[:, None, None] * R)
-        M = write(M, fold_address(v, self.m), u, kp[:, _K['write']])
-        # the counter (eq 6)
-        q = u[:, 1:2]                                                              # P(R[a] == 1) [B, 1]
-        jumps = prog.run_kind[:, _K['jump']] + prog.run_kind[:, _K['jumpr']]
-        fall = torch.nn.functional.pad(pi * (prog.stay + jumps * (1 - q)), (1, 0)) # line l -> l + 1, [B, L + 1]
-        tgt = imms[:, 1] * q + kp[:, _K['jumpr'], None] * v * q + imms[:, 2]       # jump, jumpr, call targets [B, n]
-        c_new = fall[:, :L] + tgt[:, :L]
-        spill = fall[:, L] + tgt[:, L:].sum(-1)                                    # left the program: halts
-        run = rho * (1 - f_halt)
-        return M, R, run[:, None] * c_new, rho * f_halt, run * spill
+# %% ../nbs/07_machine.ipynb #fb4a034f
+@patch
+def step(self:Machine, prog:Encoded, M:Tensor, R:Tensor, c:Tensor):
+    "One soft step (eq 2-6). Returns `(M', R', c', w_halt, w_spill)`: mass halting before and after the step."
+    L, n, r, B = prog.L, self.n, self.r, c.shape[0]
+    rho = c.sum(-1)                                                            # running mass [B]
+    pi = c / rho.clamp_min(1e-30)[:, None]                                     # counter | running
+    f_halt = pi @ prog.kind[:, _K['halt']]                                     # [B]
+    nh = pi * (1 - prog.kind[:, _K['halt']])                                  # normalised by its own sum, not 1 - f_halt:
+    pi = nh / nh.sum(-1, keepdim=True).clamp_min(1e-30)                        # line | not halting now (bounded when f_halt ~ 1)
+    fl = pi @ prog.fields                                                      # expectations under the counter
+    a, b, d, t = fl[:, :4 * r].view(B, 4, r).unbind(1)                         # [B, r] each
+    kp = fl[:, 4 * r:4 * r + len(KINDS)]                                       # [B, kinds] | not halting now
+    uv = torch.bmm(torch.stack([a, b], 1), R)                                  # eq 2 on registers: [B, 2, n]
+    uv = uv / uv.sum(-1, keepdim=True).clamp_min(1e-30)                        # see "Stability"
+    u, v = uv[:, 0], uv[:, 1]
+    imms = (pi[:, None, :] * prog.imm_kinds[None]) @ prog.imm                  # [B, 3, n]: const, jump, call immediates
+    # results written to the destination register
+    res = self.alu(tuple(prog.alu_ops))(fl[:, 4 * r + len(KINDS):], u, v) if prog.alu_ops else 0
+    res = res + imms[:, 0]                                                     # const: the immediate
+    res = res + kp[:, _K['read'], None] * read(M, fold_address(u, self.m))     # read: M[u mod m]
+    ret = torch.nn.functional.pad(pi * prog.run_kind[:, _K['call']], (0, n - L)).roll(1, -1)   # call: c + 1 (mod n)
+    res = res + ret
+    p_w = kp[:, [_K['alu'], _K['const'], _K['read'], _K['call']]].sum(-1)      # [B]
+    # writes: call's scratch register gets 1, then the destination gets the result (eq 5); memory (eq 3-4)
+    one = torch.zeros(n, device=R.device, dtype=R.dtype); one[1] = 1
+    R = R + (kp[:, _K['call'], None] * t)[:, :, None] * (one - R)
+    R = R + d[:, :, None] * (res[:, None, :] - p_w[:, None, None] * R)
+    M = write(M, fold_address(v, self.m), u, kp[:, _K['write']])
+    # the counter (eq 6)
+    q = u[:, 1:2]                                                              # P(R[a] == 1) [B, 1]
+    jumps = prog.run_kind[:, _K['jump']] + prog.run_kind[:, _K['jumpr']]
+    fall = torch.nn.functional.pad(pi * (prog.stay + jumps * (1 - q)), (1, 0)) # line l -> l + 1, [B, L + 1]
+    tgt = imms[:, 1] * q + kp[:, _K['jumpr'], None] * v * q + imms[:, 2]       # jump, jumpr, call targets [B, n]
+    c_new = fall[:, :L] + tgt[:, :L]
+    spill = fall[:, L] + tgt[:, L:].sum(-1)                                    # left the program: halts
+    run = rho * (1 - f_halt)
+    return M, R, run[:, None] * c_new, rho * f_halt, run * spill
 
-    # ----- running ---------------------------------------------------------------------------------------------
-    def run(self, program:Program, memory, registers=None, max_steps:int=1000, hard:bool=False, trace:bool=False,
-            threshold:float=HALTED, check_every:int=1, control:Tensor=None) -> State:
-        """Run `program` on `memory` (ints `[B, m']` or distributions `[B, m, n]`) until every element halted (h >= `threshold`) or `max_steps`.
-        `control` `[T+1, B]` (a hard run's `trace['pc']`): the counter follows it instead of eq 6 ("hard control, soft data", below)."""
-        if not isinstance(max_steps, int) or max_steps < 1: raise ValueError(f"`max_steps` must be a positive int, got {max_steps!r}")
-        if not isinstance(check_every, int) or check_every < 1: raise ValueError(f"`check_every` must be a positive int, got {check_every!r}")
-        if not threshold > 0: raise ValueError(f"`threshold` must be > 0 (above 1: run all `max_steps`), got {threshold!r}")
-        if hard: return self.run_hard(program, memory, registers, max_steps, trace)
-        prog = self.encode(program)
-        s = self.init_state(prog, memory, registers)
-        M, R, c = s.memory, s.registers, s.pc
-        h = torch.zeros_like(s.halted); steps = torch.zeros_like(h)
-        outM, outR = torch.zeros_like(M), torch.zeros_like(R)
-        tr = dict(pc=[c], registers=[R], memory=[M], halted=[h]) if trace else None
-        for k in range(max_steps):
-            M2, R2, c, w_halt, w_spill = self.step(prog, M, R, c)
-            if control is not None:                                                # the counter follows the hard trace
-                nxt, mass = control[min(k + 1, len(control) - 1)], c.sum(-1) + w_spill
-                out = nxt >= prog.L
-                w_spill = torch.where(out, mass, torch.zeros_like(mass))
-                c = torch.nn.functional.one_hot(nxt.clamp(max=prog.L - 1), prog.L).to(c) * torch.where(out, 0., mass)[:, None]
-            outM = outM + w_halt[:, None, None] * M + w_spill[:, None, None] * M2
-            outR = outR + w_halt[:, None, None] * R + w_spill[:, None, None] * R2
-            h = h + w_halt + w_spill
-            steps = steps + (w_halt + w_spill) * (k + 1)
-            M, R = M2, R2
-            if trace:
-                for key, x in zip(('pc', 'registers', 'memory', 'halted'), (c, R, M, h)): tr[key].append(x)
-            if (k + 1) % check_every == 0 and bool((h >= threshold).all()): break
-        left = (1 - h).clamp_min(0)
-        outM, outR = outM + left[:, None, None] * M, outR + left[:, None, None] * R
-        steps = steps + left * (k + 1)
-        if trace: tr = {key: torch.stack(v) for key, v in tr.items()}
-        return State(outM, outR, c, h, steps, hard=False, trace=tr, threshold=min(threshold, HALTED), max_steps=max_steps)
+# %% ../nbs/07_machine.ipynb #005ada6f
+@patch
+def run(self:Machine, program:Program, memory, registers=None, max_steps:int=1000, hard:bool=False, trace:bool=False,
+        threshold:float=HALTED, check_every:int=1, control:Tensor=None) -> State:
+    """Run `program` on `memory` (ints `[B, m']` or distributions `[B, m, n]`) until every element halted (h >= `threshold`) or `max_steps`.
+    `control` `[T+1, B]` (a hard run's `trace['pc']`): the counter follows it instead of eq 6 ("hard control, soft data", below)."""
+    if not isinstance(max_steps, int) or max_steps < 1: raise ValueError(f"`max_steps` must be a positive int, got {max_steps!r}")
+    if not isinstance(check_every, int) or check_every < 1: raise ValueError(f"`check_every` must be a positive int, got {check_every!r}")
+    if not threshold > 0: raise ValueError(f"`threshold` must be > 0 (above 1: run all `max_steps`), got {threshold!r}")
+    if hard: return self.run_hard(program, memory, registers, max_steps, trace)
+    prog = self.encode(program)
+    s = self.init_state(prog, memory, registers)
+    M, R, c = s.memory, s.registers, s.pc
+    h = torch.zeros_like(s.halted); steps = torch.zeros_like(h)
+    outM, outR = torch.zeros_like(M), torch.zeros_like(R)
+    tr = dict(pc=[c], registers=[R], memory=[M], halted=[h]) if trace else None
+    for k in range(max_steps):
+        M2, R2, c, w_halt, w_spill = self.step(prog, M, R, c)
+        if control is not None:                                                # the counter follows the hard trace
+            nxt, mass = control[min(k + 1, len(control) - 1)], c.sum(-1) + w_spill
+            out = nxt >= prog.L
+            w_spill = torch.where(out, mass, torch.zeros_like(mass))
+            c = torch.nn.functional.one_hot(nxt.clamp(max=prog.L - 1), prog.L).to(c) * torch.where(out, 0., mass)[:, None]
+        outM = outM + w_halt[:, None, None] * M + w_spill[:, None, None] * M2
+        outR = outR + w_halt[:, None, None] * R + w_spill[:, None, None] * R2
+        h = h + w_halt + w_spill
+        steps = steps + (w_halt + w_spill) * (k + 1)
+        M, R = M2, R2
+        if trace:
+            for key, x in zip(('pc', 'registers', 'memory', 'halted'), (c, R, M, h)): tr[key].append(x)
+        if (k + 1) % check_every == 0 and bool((h >= threshold).all()): break
+    left = (1 - h).clamp_min(0)
+    outM, outR = outM + left[:, None, None] * M, outR + left[:, None, None] * R
+    steps = steps + left * (k + 1)
+    if trace: tr = {key: torch.stack(v) for key, v in tr.items()}
+    return State(outM, outR, c, h, steps, hard=False, trace=tr, threshold=min(threshold, HALTED), max_steps=max_steps)
 
 # %% ../nbs/07_machine.ipynb #11d1b000
 @torch.no_grad()
