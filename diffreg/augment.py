@@ -50,6 +50,7 @@ class AttentionParser(nn.Module):
         pooled = torch.einsum('bqt,btd->bqd', att, self.v(h)) + self.pos.weight
         return self.slots(pooled[:, :self.S]), self.select(pooled[:, self.S])
 
+# %% ../nbs/16_augment.ipynb #be313a22
 def number_table(decode, vocab_size:int) -> Tensor:
     """`[V, 3]` long, per token id: `(value, digits, space)` for a token whose text is ASCII digits, optionally after one
     space (`'7'` -> `(7, 1, 0)`, `' 12'` -> `(12, 2, 1)`); `(-1, 0, 0)` for every other token. `decode`: ids -> text."""
@@ -74,6 +75,7 @@ def number_positions(ids:Tensor, table:Tensor, n:int, mask:Tensor=None) -> Tenso
     ends = isnum & ~F.pad(cont[:, 1:], (0, 1))
     return torch.where(ends & (out < n), out, -1)
 
+# %% ../nbs/16_augment.ipynb #34edc220
 class PointerParser(nn.Module):
     """Ours: slot `s` attends over the tokens (query from the last state `z` plus a learned per-slot query, keys from the
     token states `[B, T, d]`) and copies what it lands on: a number token's value as a one-hot, any other token a uniform
@@ -108,6 +110,7 @@ def char_table(decode, vocab_size:int, max_chars:int=16) -> Tensor:
         if t: out[i, :len(t)] = torch.tensor([ord(c) for c in t])
     return out
 
+# %% ../nbs/16_augment.ipynb #36b00e3f
 class SpanParser(nn.Module):
     """Ours, for strings: the tokens are spelled out into their characters (`chars` `[V, C]`, the tokenizer's
     `char_table`); one attention over the characters (query from the last state `z` plus a learned one, keys from the
@@ -152,6 +155,7 @@ class SpanParser(nn.Module):
         slots = slots + (1 - slots.sum(-1, keepdim=True)).clamp_min(0) / self.n     # unreadable mass: uniform
         return slots.clamp_min(1e-12).log(), self.select(z)
 
+# %% ../nbs/16_augment.ipynb #bd6ab276
 PARSERS = dict(last=LastTokenParser, attention=AttentionParser, pointer=PointerParser, span=SpanParser)
 # the computer head's learning rate per parser, found by probes (17_tiny_llama for last/attention/pointer, 22_table2 for span)
 HEAD_LR = dict(last=1e-2, attention=1e-2, pointer=1e-3, span=1e-3)
@@ -224,6 +228,7 @@ def parser_parts(parser:str, n_programs:int=None) -> list:
         raise ValueError(f"`parser` {parser!r} names {len(names)} parsers for {n_programs} programs")
     return names
 
+# %% ../nbs/16_augment.ipynb #71abec99
 class ComputerHead(nn.Module):
     """Token states `[B, T, d]` -> parser -> slot distributions `[B, S, n]` (or `[B, P, S, n]`, one set per program, for a
     `'+'`-joined parser) and selection `[B, P]` over every program's entries -> all programs run -> answer distributions
@@ -264,6 +269,7 @@ def answer_loss(probs:Tensor, answer:Tensor, scored:Tensor=None) -> Tensor:
     nll = -logp.gather(-1, answer[..., None])[..., 0]
     return (nll * scored).sum() / scored.sum()
 
+# %% ../nbs/16_augment.ipynb #5a66ddcd
 def param_groups(model:nn.Module, lr:float, head_lr:float=None, exclude=()) -> list:
     """Optimiser parameter groups: the language model's trainable parameters at `lr`, the computer head's at `head_lr`
     (None: `lr`); parameters whose `id` is in `exclude` are left out (for a separate optimiser)."""

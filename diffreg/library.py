@@ -218,6 +218,7 @@ calc_store:
 """, "x op y mod n, op selected by M[0] (0 add, 1 sub, 2 mul, 3 div; others divide): M[0..2] in; r1 and M[3] out.",
     cells=lambda i: 4, steps=lambda i: 24)
 
+# %% ../nbs/08_library.ipynb #091d52be
 count = _fn('count', """
 count:                   # r1 = k, r2 = v; r3 = number of i < k with M[i] == v
     zero r3
@@ -256,6 +257,7 @@ rev_done:
 """, "Reverse in place: r1 = k >= 1 in; M[0..k-1] reversed.", ('r1',), ('k',),
     cells=lambda i: i['r1'], steps=lambda i: 7 + 10 * (i['r1'] // 2), at_least={'r1': 1})
 
+# %% ../nbs/08_library.ipynb #77da8ef0
 argmax = _fn('argmax', """
 argmax:                  # r1 = k >= 1; r2 = max of M[0..k-1], r3 = its first index
     zero r3
@@ -295,6 +297,7 @@ sum_done:
     jumpr r14 r15
 """, "Sum mod n: r1 = k in; r2 = sum of M[0..k-1] out.", ('r1',), ('k',), cells=lambda i: i['r1'], steps=lambda i: 7 * i['r1'] + 7)
 
+# %% ../nbs/08_library.ipynb #249b8367
 add_digits = _fn('add_digits', """
 add_digits:              # r1 = k; x = M[0..k-1], y = M[k..2k-1] little-endian base-n digits; M[2k..3k] = x + y
     zero r2                  # i
@@ -455,6 +458,7 @@ def sort_list(values, n:int=128, algorithm:str='insertion_sort', mode:str='hard'
     "Sort one list of ints in `[0, n)`."
     return sort_lists([values], n, algorithm, mode, **kw)[0]
 
+# %% ../nbs/08_library.ipynb #fc0124c1
 def sort_string(s:str, n:int=128, algorithm:str='insertion_sort', mode:str='hard', **kw) -> str:
     "Sort the characters of `s` by their codes (each must be < `n`; at most n - 1 characters)."
     if not isinstance(s, str): raise TypeError(f"`s` must be a str, got {type(s).__name__}")
@@ -495,6 +499,7 @@ def max_digits(n:int) -> int:
     "The most digits `add_numbers` takes in base `n`: x, y and the sum need 3k + 1 <= n memory cells."
     return (n - 1) // 3
 
+# %% ../nbs/08_library.ipynb #033e47f9
 def add_numbers(x:int, y:int, n:int=128, digits:int=None, mode:str='hard') -> list:
     "x + y by the multi-digit addition program in base `n`: the `digits + 1` little-endian digits of the sum (at most `max_digits(n)` digits)."
     for v, nm in ((x, 'x'), (y, 'y')):

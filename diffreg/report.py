@@ -68,6 +68,7 @@ def rows_table1(root):
                             configuration='minimal network, cpu scale, seed 0 (13_table1)', wall=_wall(root, 'table1_fibonacci_depth') + ' (whole notebook)', why=why))
     return out
 
+# %% ../nbs/92_report.ipynb #271c0bd3
 def rows_figure3(root):
     t = _read(root, 'figure3')
     if t is None: return []
@@ -105,6 +106,7 @@ def rows_tiny(root):
                             wall=f"{t.seconds.iloc[-1] / 60:.0f} min (training)", why=why.get(prs, '')))
     return out or [dict(experiment='Tiny LLaMA + calculator (4.2)', paper='99.2 % at epoch 62, 100 % at epoch 132', ours='not run', configuration='', why='')]
 
+# %% ../nbs/92_report.ipynb #3d9832c8
 WHY_43 = dict(pointer="ours: the operand slots copy the sentence's numbers; a 135M model for one short epoch, the paper LLaMA 3.2 1B for many",
               span="ours: the slots copy the string's characters, so only where the string starts is learned",
               last="the paper's parser: everything from one vector; on our cpu budget (one epoch of 800-2,000 sentences, a 135M model) it has not started to learn",
@@ -114,6 +116,7 @@ WHY_43 = dict(pointer="ours: the operand slots copy the sentence's numbers; a 13
 WHY_SELECT = {'pointer+span': "ours: each program reads its own inputs (numbers / characters), so a program's answer can be right early and the selection has a signal",
               'attention': "one shared read-out must learn numbers and letters before either program answers right; until then the answer gives the selection no signal"}
 
+# %% ../nbs/92_report.ipynb #840b46a8
 def rows_section43(root):
     out = []
     t = _read(root, 'augmented_calculator')

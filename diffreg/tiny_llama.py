@@ -52,6 +52,7 @@ def encode_rows(rows, tok:Llama3Tokenizer):
     ops = ['add', 'sub', 'mul', 'div']
     return ids, mask, torch.tensor([r['answer'] for r in rows]), torch.tensor([ops.index(r['op']) for r in rows])
 
+# %% ../nbs/17_tiny_llama.ipynb #0d0bb81f
 @torch.no_grad()
 def evaluate_tiny(model:AugmentedLM, data, bs:int=512) -> dict:
     "Answer accuracy, and how often the selected operation is the sentence's, on encoded `data`."
@@ -68,6 +69,7 @@ def evaluate_tiny(model:AugmentedLM, data, bs:int=512) -> dict:
         sel_hits += (sel.argmax(-1).cpu() == op[i:i + bs]).sum().item()
     return dict(acc=hits / len(ids), select_acc=sel_hits / len(ids))
 
+# %% ../nbs/17_tiny_llama.ipynb #0dee82aa
 def train_tiny(model:AugmentedLM, train, evals:dict, epochs:int, lr:float=1e-3, bs:int=32, seed:int=0, target:float=None,
                checkpoint=None, desc:str='tiny llama', head_lr:float=None) -> pd.DataFrame:
     """AdamW on the answer loss over encoded `train`; after each epoch, accuracy on each of `evals` (name -> encoded data).
@@ -104,6 +106,7 @@ def train_tiny(model:AugmentedLM, train, evals:dict, epochs:int, lr:float=1e-3, 
 TINY_SCALES = dict(smoke=dict(n_train=2000, n_test=500, epochs=2), cpu=dict(n_train=None, n_test=None, epochs=20),
               paper=dict(n_train=None, n_test=None, epochs=150))
 
+# %% ../nbs/17_tiny_llama.ipynb #18d6ed79
 def run_tiny(scale:str='smoke', seed:int=0, parser:str='last', lr:float=1e-3, checkpoint=None, head_lr:float=None,
         epochs:int=None):
     "The section 4.2 experiment at `scale`: returns `(model, log)`; stops at 100 % test accuracy. `head_lr` None: `HEAD_LR[parser]`."

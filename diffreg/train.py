@@ -203,6 +203,7 @@ def save(self:RunFolder, acc, step:int, state:dict, keep:int=1) -> Path:
     acc.wait_for_everyone()
     return final
 
+# %% ../nbs/20_train.ipynb #959e1d0b
 @patch
 def verify(self:RunFolder, ckpt:Path=None) -> Path:
     "Raise `RunError` naming the file unless checkpoint `ckpt` (default `latest`) is complete: every file of its manifest, intact."
@@ -365,6 +366,7 @@ def _positive_float(s):
     if not v > 0: raise argparse.ArgumentTypeError(f"must be > 0, got {v}")
     return v
 
+# %% ../nbs/20_train.ipynb #6331f2fe
 def cli() -> argparse.ArgumentParser:
     "The command line of `python -m diffreg.train`."
     p = argparse.ArgumentParser(prog='python -m diffreg.train', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -394,6 +396,7 @@ def cli() -> argparse.ArgumentParser:
     a('--head-lr', type=_positive_float, default=None, help="the computer head's peak learning rate (None: --lr)")
     return p
 
+# %% ../nbs/20_train.ipynb #abc1954c
 def main(argv=None):
     p = cli()
     args = p.parse_args(argv)
