@@ -396,14 +396,15 @@ def run(name:str, memory=(), registers:dict=None, n:int=128, mode:str='hard', me
     mem = torch.as_tensor(memory if len(memory) else [[0]])
     if mem.dim() == 1: mem = mem[None]
     R = _inputs(f, registers, mem.shape[0], n)
-    inputs = sorted({tuple(int(R[b, int(k[1:])]) for k in f.needs) for b in range(len(R))})   # distinct input values
-    cells = max((f.cells(dict(zip(f.needs, v))) if f.cells else 1) for v in inputs)
-    if cells > n: raise ValueError(f"library function {name!r} needs {cells} memory cells for inputs {dict(zip(f.needs, inputs[-1]))}, "
+    inputs = [dict(zip(f.needs, v)) for v in {tuple(int(R[b, int(k[1:])]) for k in f.needs) for b in range(len(R))}]  # distinct
+    widest = max(inputs, key=lambda i: f.cells(i) if f.cells else 1)
+    cells = f.cells(widest) if f.cells else 1
+    if cells > n: raise ValueError(f"library function {name!r} needs {cells} memory cells for inputs {widest}, "
                                    f"but addresses are values mod n = {n}: at most {n} cells")
     m = memory_size or max(mem.shape[1], cells)
     if mem.shape[1] > m: raise ValueError(f"`memory` has {mem.shape[1]} values but `memory_size` is {m}")
     if cells > m: raise ValueError(f"library function {name!r} needs {cells} memory cells but `memory_size` is {m}")
-    bound = max(f.steps(dict(zip(f.needs, v))) for v in inputs) if f.steps else 100_000
+    bound = max(f.steps(i) for i in inputs) if f.steps else 100_000
     max_steps = bound if max_steps is None else max_steps
     prog = link(name, n)
     if mode == 'symbolic':

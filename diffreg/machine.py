@@ -56,7 +56,7 @@ class State:
     steps: Tensor         # soft [B] expected executed instructions / hard [B] int
     hard: bool = False
     trace: dict = None    # with trace=True: per step 'pc' [T+1, B, L], 'registers', 'memory', 'halted'
-    threshold: float = 1 - 1e-6   # a soft element counts as halted once h >= threshold (`HALTED` at most)
+    threshold: float = HALTED     # a soft element counts as halted once h >= threshold (`HALTED` at most)
     max_steps: int = None # the step budget of the run
 
     @property

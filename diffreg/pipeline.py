@@ -52,10 +52,10 @@ def _promote(staging:Path, root:Path):
         for f in sorted(src.iterdir()):
             if f.is_file(): shutil.copy2(f, root / kind / f.name)
 
-def _status(out:Path, **kw):
+def _status(out:Path, update:bool=False, **kw):
     "Record how the run in `out` stands (`status.json`): which notebooks succeeded, which failed, whether it finished."
     p = out / 'status.json'
-    st = json.loads(p.read_text()) if p.exists() and kw.pop('update', False) else {}
+    st = json.loads(p.read_text()) if update and p.exists() else {}
     st.update(kw); p.write_text(json.dumps(st, indent=1))
     return st
 

@@ -191,8 +191,10 @@ def cli() -> argparse.ArgumentParser:
 
 def main(argv=None):
     a = cli().parse_args(argv)
-    if a.write: print(f"wrote {Path(a.out or results_root() / 'tables' / 'REPORT.md')}") if write_report(out=a.out) else None
-    else: print(report_markdown())
+    if not a.write: print(report_markdown())
+    else:
+        write_report(out=a.out)
+        print(f"wrote {Path(a.out or results_root() / 'tables' / 'REPORT.md')}")
     return 0
 
 from fastcore.imports import in_ipython

@@ -6,8 +6,8 @@ Docs: https://diffreg.github.io/diffreg/train.html.md"""
 
 # %% auto #0
 __all__ = ['PROMPT', 'COMMON', 'TRAIN_SCALES', 'CHECKS', 'RUN_FILES', 'answer_text', 'ComputerAdapter', 'TextAdapter',
-           'check_config', 'model_label', 'build_model', 'run_name', 'RunError', 'atomic_write', 'RunFolder',
-           'read_log', 'EpochSampler', 'train', 'sweep', 'cli', 'main']
+           'check_config', 'model_label', 'build_model', 'run_name', 'RunError', 'atomic_replace', 'atomic_write',
+           'RunFolder', 'read_log', 'EpochSampler', 'train', 'sweep', 'cli', 'main']
 
 # %% ../nbs/20_train.ipynb #bee58dbf
 import argparse, copy, hashlib, json, math, os, shutil, sys, time
@@ -153,12 +153,16 @@ def _sha256(path:Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
     return h.hexdigest()
 
-def atomic_write(path:Path, text:str):
-    "Write `text` to `path` so that a crash leaves either the old file or the new one, never a torn one."
+def atomic_replace(path:Path, write):
+    "Make `path` with `write(tmp)` so that a crash leaves either the old file or the new one, never a torn one."
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text); _fsync(tmp)
+    write(tmp); _fsync(tmp)
     os.replace(tmp, path); _fsync(path.parent)
+
+def atomic_write(path:Path, text:str):
+    "`atomic_replace` for text."
+    atomic_replace(path, lambda tmp: tmp.write_text(text))
 
 RUN_FILES = ('log.csv', 'LATEST', 'checkpoints', 'model.safetensors')
 
@@ -343,9 +347,7 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
             if (cfg['save_every'] and step % cfg['save_every'] == 0) or step % per_epoch == 0 or step == stop_at: checkpoint()
             if step == stop_at: return pd.DataFrame(rows)
     if acc.is_main_process:
-        final = run.path / 'model.safetensors'
-        tmp = final.with_name(f".model.safetensors.tmp-{os.getpid()}")
-        save_model(acc.unwrap_model(net), str(tmp)); _fsync(tmp); os.replace(tmp, final)
+        atomic_replace(run.path / 'model.safetensors', lambda tmp: save_model(acc.unwrap_model(net), str(tmp)))
     return pd.DataFrame(rows)
 
 # %% ../nbs/20_train.ipynb #ab3a86b9
