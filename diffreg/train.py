@@ -7,15 +7,15 @@ Docs: https://diffreg.github.io/diffreg/train.html.md"""
 # %% auto #0
 __all__ = ['PROMPT', 'COMMON', 'TRAIN_SCALES', 'CHECKS', 'RUN_FILES', 'answer_text', 'ComputerAdapter', 'TextAdapter',
            'check_config', 'model_label', 'build_model', 'run_name', 'RunError', 'atomic_replace', 'atomic_write',
-           'RunFolder', 'read_log', 'EpochSampler', 'train', 'sweep', 'cli', 'main']
+           'RunFolder', 'read_log', 'EpochSampler', 'Trainer', 'train', 'sweep', 'cli', 'main']
 
 # %% ../nbs/20_train.ipynb #bee58dbf
-import argparse, copy, hashlib, json, math, os, shutil, sys, time
+import argparse, contextlib, copy, hashlib, json, math, os, shutil, sys, time
 from pathlib import Path
 import torch
 import pandas as pd
 from tqdm.auto import tqdm
-from fastcore.basics import patch
+from fastcore.basics import patch, store_attr
 from .augment import answer_loss, param_groups, number_table, char_table, PARSERS, HEAD_LR, parser_parts
 from .augmented_llama import AugmentedLlama, load_causal_lm, set_finetune_mode, set_lm_mode, n_trainable, FINETUNE_MODES
 from .results import project_root
@@ -278,6 +278,60 @@ class EpochSampler(torch.utils.data.Sampler):
     def __iter__(self): return iter(self.order()[self.start:])
     def __len__(self): return self.n - self.start
 
+# %% ../nbs/20_train.ipynb #a96d79eb
+class Trainer:
+    """The loop: `run(epochs, step)` trains from optimiser step `step` to the end of epoch `epochs` (`per_epoch` steps
+    each). State for callbacks: `step`, `epoch`, `loss_value` (this step's), `epoch_loss` (the epoch's mean so far), `stop`."""
+    def __init__(self, net, loss, batches, per_epoch:int, opts:list, sched=None, clip:float=0., acc=None, desc:str='train',
+                 disable_bar:bool=False):
+        store_attr()
+        self.callbacks, self.step, self.epoch, self.stop = dict(on_step=[], on_epoch=[]), 0, 0, False
+
+    def add_callback(self, event:str, fn):
+        "Call `fn(self)` at `event` ('on_step' or 'on_epoch'); returns `self`."
+        if event not in self.callbacks: raise ValueError(f"`event` must be one of {list(self.callbacks)}, got {event!r}")
+        self.callbacks[event].append(fn)
+        return self
+
+    def fire(self, event:str):
+        for fn in self.callbacks[event]: fn(self)
+
+# %% ../nbs/20_train.ipynb #820c3354
+@patch
+def optimise(self:Trainer, batch) -> float:
+    "One optimiser step on `batch`; returns its loss."
+    acc = self.acc
+    with (acc.autocast() if acc else contextlib.nullcontext()): loss = self.loss(self.net, batch)
+    for o in self.opts: o.zero_grad()
+    acc.backward(loss) if acc else loss.backward()
+    if self.clip:
+        if acc: acc.clip_grad_norm_(self.net.parameters(), self.clip)
+        else: torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.clip)
+    for o in self.opts: o.step()
+    if self.sched is not None: self.sched.step()
+    return loss.item()
+
+@patch
+def run(self:Trainer, epochs:int, step:int=0):
+    "Train from step `step` to the end of epoch `epochs`, or until a callback sets `stop`; returns `self`."
+    self.step, self.stop = step, False
+    bar = tqdm(total=epochs * self.per_epoch, initial=step, desc=self.desc, disable=self.disable_bar)
+    for self.epoch in range(step // self.per_epoch + 1, epochs + 1):
+        done = self.step - (self.epoch - 1) * self.per_epoch              # batches of this epoch already trained on
+        total, n = 0., 0
+        self.net.train()
+        for b in self.batches(self.epoch, done):
+            self.loss_value = self.optimise(b)
+            self.step, total, n = self.step + 1, total + self.loss_value, n + 1
+            self.epoch_loss = total / n
+            bar.update(); bar.set_postfix(loss=f"{self.loss_value:.3f}", refresh=False)
+            self.fire('on_step')
+            if self.stop: break
+        if self.step == self.epoch * self.per_epoch: self.fire('on_epoch')
+        if self.stop: break
+    bar.close()
+    return self
+
 # %% ../nbs/20_train.ipynb #eac99858
 def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='full', baseline:bool=False, out=None,
           resume:bool=False, seed:int=0, allow_hub:bool=False, desc:str=None, control:str='hard', overwrite:bool=False,
@@ -319,34 +373,32 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
                                 "resume with the same settings, or start a new run (another --out, or --overwrite)")
         rows, step, spent = st['rows'], st['step'], st['seconds']
     t0 = time.time() - spent                                                 # training seconds, across resumes
-    state = lambda: dict(step=step, seconds=time.time() - t0, rows=rows, config={**cfg, **who})
-    def log_eval(epoch):
+    def log_eval(t, epoch):
         core = acc.unwrap_model(net)
-        row = dict(epoch=epoch, step=step, seconds=time.time() - t0, **who, trainable=n_trainable(core), n_train=len(tr), bs=cfg['bs'],
-                   lr=cfg['lr'], head_lr=None if baseline else cfg['head_lr'] or cfg['lr'])
+        row = dict(epoch=epoch, step=t.step, seconds=time.time() - t0, **who, trainable=n_trainable(core), n_train=len(tr),
+                   bs=cfg['bs'], lr=cfg['lr'], head_lr=None if baseline else cfg['head_lr'] or cfg['lr'])
         for k, rs in evals.items():
             row.update({f'{k}_{m}': v for m, v in adapter.evaluate(core, rs, device=acc.device).items()})
         rows.append(row); net.train()
         if not cfg['save']: run.write_log(rows)                              # no checkpoints: nothing for the log to run ahead of
-    def checkpoint():
-        if cfg['save']: run.save(acc, step, state()); run.write_log(rows)     # the log follows the saved state
-    for epoch in range(step // per_epoch + 1, cfg['epochs'] + 1):
-        done = step - (epoch - 1) * per_epoch                                 # batches of this epoch already trained on
+    def checkpoint(t):
+        if not cfg['save']: return
+        run.save(acc, t.step, dict(step=t.step, seconds=time.time() - t0, rows=rows, config={**cfg, **who}))
+        run.write_log(rows)                                                  # the log follows the saved state
+    def on_step(t):
+        if cfg['eval_every'] and t.step % cfg['eval_every'] == 0 and acc.is_main_process: log_eval(t, t.step / per_epoch)
+        t.stop = t.step == stop_at
+        if t.step % per_epoch and ((cfg['save_every'] and t.step % cfg['save_every'] == 0) or t.stop): checkpoint(t)
+    def on_epoch(t):
+        if acc.is_main_process and not (rows and rows[-1]['step'] == t.step): log_eval(t, t.epoch)
+        checkpoint(t)
+    def batches(epoch, done):
         sampler.seek(epoch, start=done * cfg['bs'] * acc.num_processes)
-        net.train()
-        bar = tqdm(dl, desc=desc or f"{task} {'baseline' if baseline else parser} epoch {epoch}", disable=not acc.is_local_main_process,
-                   initial=done, total=per_epoch)
-        for b in bar:
-            with acc.autocast(): loss = adapter.loss(net, b)
-            opt.zero_grad(); acc.backward(loss)
-            if cfg['clip']: acc.clip_grad_norm_(net.parameters(), cfg['clip'])
-            opt.step(); sched.step(); step += 1
-            bar.set_postfix(loss=f"{loss.item():.3f}")
-            if cfg['eval_every'] and step % cfg['eval_every'] == 0 and acc.is_main_process: log_eval(step / per_epoch)
-            if step % per_epoch == 0 and acc.is_main_process and not (rows and rows[-1]['step'] == step): log_eval(epoch)  # epoch end
-            if (cfg['save_every'] and step % cfg['save_every'] == 0) or step % per_epoch == 0 or step == stop_at: checkpoint()
-            if step == stop_at: return pd.DataFrame(rows)
-    if acc.is_main_process:
+        return dl
+    t = Trainer(net, adapter.loss, batches, per_epoch, [opt], sched, cfg['clip'], acc,
+                desc or f"{task} {'baseline' if baseline else parser}", disable_bar=not acc.is_local_main_process)
+    t.add_callback('on_step', on_step).add_callback('on_epoch', on_epoch).run(cfg['epochs'], step)
+    if acc.is_main_process and not t.stop:
         atomic_replace(run.path / 'model.safetensors', lambda tmp: save_model(acc.unwrap_model(net), str(tmp)))
     return pd.DataFrame(rows)
 
