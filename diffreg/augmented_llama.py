@@ -1,4 +1,4 @@
-"""`AugmentedLlama`: a transformers Llama-family causal LM runs all but its last layer; the states feed the computer head of `16_augment` (parser -> one-hot classifications and a program selection -> every library program runs -> answer); models resolve offline (paper sections 3.4 and 4.3).
+"""`AugmentedLlama`: a transformers Llama-family causal LM runs all but its last layer; the states feed the computer head of `17_augment` (parser -> one-hot classifications and a program selection -> every library program runs -> answer); models resolve offline (paper sections 3.4 and 4.3).
 
 Docs: https://diffreg.github.io/diffreg/augmented_llama.html.md"""
 

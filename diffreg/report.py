@@ -65,7 +65,7 @@ def rows_table1(root):
             why = ('at or above the paper: the depth curriculum removes the vanishing initial gradient' if ours >= p else 'below the paper')
             if scratch < 50: why += f'; from scratch {scratch:.1f} % (the gradient at init vanishes geometrically with depth)'
             out.append(dict(experiment=f'Table 1, base {n}, depth {d}', paper=f'{p:.2f}', ours=f'{ours:.2f} (scratch {scratch:.2f})',
-                            configuration='minimal network, cpu scale, seed 0 (13_table1)', wall=_wall(root, 'table1_fibonacci_depth') + ' (whole notebook)', why=why))
+                            configuration='minimal network, cpu scale, seed 0 (14_table1)', wall=_wall(root, 'table1_fibonacci_depth') + ' (whole notebook)', why=why))
     return out
 
 # %% ../nbs/92_report.ipynb #271c0bd3
@@ -76,7 +76,7 @@ def rows_figure3(root):
     e100 = tab[tab.test_acc >= 1.0].epoch.min()
     return [dict(experiment='Figure 3: tables vs circuits', paper='tables converge in the first epoch; circuits slower, lower test accuracy',
                  ours=f"table: 100 % test from epoch {e100}; circuit: {100 * cir.train_acc.iloc[-1]:.0f} % train / {100 * cir.test_acc.iloc[-1]:.0f} % test after {cir.epoch.max()} epochs",
-                 configuration=f"minimal network, mod {t.n.iloc[0]}, scale {t.scale.iloc[0]}, seed {t.seed.iloc[0]} (12_figure3)",
+                 configuration=f"minimal network, mod {t.n.iloc[0]}, scale {t.scale.iloc[0]}, seed {t.seed.iloc[0]} (13_figure3)",
                  wall=f"{t.groupby('alu').seconds.max().sum() / 60:.1f} min (training)",
                  why='same ordering; our table needs a few epochs, not one, at this learning rate and data size')]
 
@@ -86,15 +86,15 @@ def rows_swap(root):
     r = t[t.model == 'trained with table, swapped'].iloc[0]
     return [dict(experiment='Swap: table-trained, circuit at test time (16-bit)', paper='proposed, no number',
                  ours=f"{100 * r.beyond_range_16bit_acc:.1f} % ({100 * r.beyond_range_16bit_acc_hardened:.0f} % with argmax routing)",
-                 configuration='routing network, mod 32 training, cpu scale, seed 0 (14_swap)', wall=_wall(root, 'swap_table_to_circuit'), why='the paper states the idea; we measure it')]
+                 configuration='routing network, mod 32 training, cpu scale, seed 0 (15_swap)', wall=_wall(root, 'swap_table_to_circuit'), why='the paper states the idea; we measure it')]
 
 def rows_tiny(root):
     out = []
     why = dict(last="the paper's parser: answer-only training starts at a symmetric saddle, and shifted parses ((a+k)-(k-b) = a+b) "
-                    "answer as well as the literal one, so it learns its own code for every number, slowly (17_tiny_llama)",
+                    "answer as well as the literal one, so it learns its own code for every number, slowly (21_tiny_llama)",
                pointer="ours: slots copy the number tokens they attend to; only which number fills which slot, and the operation, "
-                       "are learned (17_tiny_llama)",
-               attention="ours: attention-pooled states with a linear read-out; the same freedom as 'last' (17_tiny_llama)")
+                       "are learned (21_tiny_llama)",
+               attention="ours: attention-pooled states with a linear read-out; the same freedom as 'last' (21_tiny_llama)")
     for p in sorted((Path(root) / 'tables').glob('tiny_llama_arithmetic*.csv')):
         for prs, t in pd.read_csv(p).groupby('parser', sort=False):
             hit = t[t.test_acc >= 1.0]
@@ -102,7 +102,7 @@ def rows_tiny(root):
                     f"{100 * t.test_acc.max():.1f} % best in {t.epoch.max()} epochs ({t.seconds.iloc[-1] / 60:.0f} min)")
             out.append(dict(experiment='Tiny LLaMA + calculator (4.2)', paper='99.2 % at epoch 62, 100 % at epoch 132 (parser: last)',
                             ours=ours + f"; held-out phrasing {100 * t.heldout_acc.iloc[-1]:.1f} %",
-                            configuration=f"parser {prs}, lr {t.lr.iloc[0]:g} (head {t.head_lr.iloc[0]:g}), scale {t.scale.iloc[0]}, seed {t.seed.iloc[0]}, {p.name} (17_tiny_llama)",
+                            configuration=f"parser {prs}, lr {t.lr.iloc[0]:g} (head {t.head_lr.iloc[0]:g}), scale {t.scale.iloc[0]}, seed {t.seed.iloc[0]}, {p.name} (21_tiny_llama)",
                             wall=f"{t.seconds.iloc[-1] / 60:.0f} min (training)", why=why.get(prs, '')))
     return out or [dict(experiment='Tiny LLaMA + calculator (4.2)', paper='99.2 % at epoch 62, 100 % at epoch 132', ours='not run', configuration='', why='')]
 
@@ -129,7 +129,7 @@ def rows_section43(root):
             lr = f"lr {d.lr.iloc[0]:g}" + (f", head lr {d.head_lr.iloc[0]:g}" if 'head_lr' in d and pd.notna(d.head_lr.iloc[0]) else '') if 'lr' in d else ''
             out.append(dict(experiment=f'Augmented calculator {task} ({cfg})', paper=paper,
                             ours=f"{100 * d.test_acc.iloc[-1]:.1f} % test, {100 * d.heldout_acc.iloc[-1]:.1f} % held-out phrasing after {int(d.step.iloc[-1])} steps{first}",
-                            configuration=f"{d.model.iloc[0]}, {d['mode'].iloc[0]} fine-tuning, {int(d.n_train.iloc[0]) if 'n_train' in d else '?'} sentences, batch {int(d.bs.iloc[0]) if 'bs' in d else '?'}, {lr}, scale {d.scale.iloc[0]}, seed {d.seed.iloc[0]} (21_augmented_calculator)",
+                            configuration=f"{d.model.iloc[0]}, {d['mode'].iloc[0]} fine-tuning, {int(d.n_train.iloc[0]) if 'n_train' in d else '?'} sentences, batch {int(d.bs.iloc[0]) if 'bs' in d else '?'}, {lr}, scale {d.scale.iloc[0]}, seed {d.seed.iloc[0]} (22_augmented_calculator)",
                             wall=f"{d.wall_s.iloc[-1] / 60:.0f} min" if 'wall_s' in d else _wall(root, 'augmented_calculator'), why=WHY_43.get(cfg, '')))
     t, runs = _read(root, 'table2_sorting'), _read(root, 'table2_sorting_runs')
     for k, paper in ((8, 36.54), (10, 35.03), (12, 33.36)):
@@ -147,7 +147,7 @@ def rows_section43(root):
         out.append(dict(experiment=f'Program selection, calculator or sorter ({c})', paper='described, no number reported',
                         ours=f"{100 * d.test_select_acc.iloc[-1]:.1f} % right program, {100 * d.test_acc.iloc[-1]:.1f} % right answer "
                              f"(held-out phrasing {100 * d.heldout_select_acc.iloc[-1]:.1f} / {100 * d.heldout_acc.iloc[-1]:.1f} %) after {int(d.step.iloc[-1])} steps",
-                        configuration=f"{d.model.iloc[0]}, {int(d.n_train.iloc[0])} sentences, batch {int(d.bs.iloc[0])}, lr {d.lr.iloc[0]:g}, head lr {d.head_lr.iloc[0]:g}, scale {d.scale.iloc[0]}, seed {d.seed.iloc[0]} (23_selection)",
+                        configuration=f"{d.model.iloc[0]}, {int(d.n_train.iloc[0])} sentences, batch {int(d.bs.iloc[0])}, lr {d.lr.iloc[0]:g}, head lr {d.head_lr.iloc[0]:g}, scale {d.scale.iloc[0]}, seed {d.seed.iloc[0]} (24_selection)",
                         wall=f"{d.wall_s.iloc[-1] / 60:.0f} min", why=WHY_SELECT.get(c, '')))
     if sel is None: out.append(dict(experiment='Program selection, calculator or sorter', paper='described, no number reported', ours='not run'))
     return out

@@ -111,7 +111,7 @@ def write_task(task:str, seed:int=0):
     for k, rows in task_rows(task, seed).items(): write_jsonl(rows, data_dir() / f'{task}_{k}.jsonl')
 
 def load_task(task:str, split:str) -> list:
-    "Rows of `data/{task}_{split}.jsonl` (generated on first use if missing); `calc128` reads `15_language_data`'s `arith128` files."
+    "Rows of `data/{task}_{split}.jsonl` (generated on first use if missing); `calc128` reads `16_language_data`'s `arith128` files."
     if task == 'calc128':
         from diffreg.language_data import load_arithmetic
         return [dict(r, task=task) for r in load_arithmetic(split, 128)]

@@ -39,7 +39,7 @@ def test_read_only_commands_leave_results_alone(tmp_path):
     assert r.returncode == 0 and r.stdout.startswith('# diffreg: results beside the paper') and 'Table 1, base 128' in r.stdout
     r = run('diffreg.pipeline', '--html-only', '--scale', 'smoke', cwd=tmp_path)
     assert r.returncode == 2 and 'smoke results are not promoted' in r.stderr, r.stderr
-    r = run('diffreg.pipeline', '99_missing.ipynb', '02_lookup_tables.ipynb', '--scale', 'smoke', cwd=tmp_path)
+    r = run('diffreg.pipeline', '99_missing.ipynb', '03_lookup_tables.ipynb', '--scale', 'smoke', cwd=tmp_path)
     assert r.returncode == 2 and 'nothing was run; cannot run 99_missing.ipynb (no such notebook)' in r.stderr, r.stderr
     assert tree_hash('tables', 'figures', 'html') == before
     assert list(tmp_path.iterdir()) == []                                               # nothing written where the command ran

@@ -9,7 +9,7 @@ ROOT = project_root(Path(__file__).parent)
 
 
 def test_lookup_notebook_regenerates_its_figure(tmp_path):
-    nb = ROOT / 'nbs' / '02_lookup_tables.ipynb'
+    nb = ROOT / 'nbs' / '03_lookup_tables.ipynb'
     assert nb in experiment_notebooks(ROOT / 'nbs')
     times = run_pipeline('smoke', [nb], runs=tmp_path, promote=True, root=tmp_path, log=lambda s: None)
     assert [n for n, _ in times] == [nb.name]
@@ -35,7 +35,7 @@ def test_cli_rejects_unknown_scale():
 
 def test_same_seed_same_tables(tmp_path):
     "Determinism: the smoke pipeline twice on one small notebook gives byte-identical tables."
-    nb = ROOT / 'nbs' / '14_swap.ipynb'
+    nb = ROOT / 'nbs' / '15_swap.ipynb'
     staged = []
     for k in ('a', 'b'):
         run_pipeline('smoke', [nb], runs=tmp_path / k, promote=False, root=ROOT, log=lambda s: None)
