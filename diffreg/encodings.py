@@ -1,4 +1,4 @@
-"""Unit (one-hot) and binary number encodings, their probabilistic versions, and the differentiable conversions between them (paper, appendix B).
+"""Unit (one-hot) and binary number encodings, soft versions of both, and differentiable conversions (appendix B).
 
 Docs: https://diffreg.github.io/diffreg/encodings.html.md"""
 
@@ -24,25 +24,31 @@ def check_int_range(x:Tensor, lo:int, hi:int, name:str='x'):
     return x.long()
 
 def check_distribution(p:Tensor, name:str='p', tol:float=1e-4):
-    "Raise `ValueError` naming `name` unless `p` is a distribution over its last dim: `p >= 0`, rows sum to 1 within `tol`. Never renormalises."
-    if not torch.is_tensor(p) or not p.is_floating_point(): raise TypeError(f"`{name}` must be a floating-point tensor, got {type(p).__name__}")
+    """Raise `ValueError` naming `name` unless `p` is a distribution over its last dim: `p >= 0`, rows sum to 1
+    within `tol`. Never renormalises."""
+    if not torch.is_tensor(p) or not p.is_floating_point():
+        raise TypeError(f"`{name}` must be a floating-point tensor, got {type(p).__name__}")
     if p.dim() == 0: raise ValueError(f"`{name}` must have a last dimension of values, got a scalar")
     if p.numel() == 0: return p
     with torch.no_grad():
         if not torch.isfinite(p).all(): raise ValueError(f"`{name}` holds NaN or Inf")
         if p.min() < -tol: raise ValueError(f"`{name}` must be non-negative, min is {float(p.min()):.3g}")
         err = (p.sum(-1) - 1).abs().max()
-        if err > tol: raise ValueError(f"`{name}` must sum to 1 over its last dim; worst row is off by {float(err):.3g}")
+        if err > tol:
+            raise ValueError(f"`{name}` must sum to 1 over its last dim; worst row is off by {float(err):.3g}")
     return p
 
 def check_probabilities(b:Tensor, name:str='b', tol:float=1e-4):
-    "Raise `ValueError` naming `name` unless every entry of `b` is a probability in [0, 1] (within `tol`: float rounding in deep circuits)."
-    if not torch.is_tensor(b) or not b.is_floating_point(): raise TypeError(f"`{name}` must be a floating-point tensor, got {type(b).__name__}")
+    """Raise `ValueError` naming `name` unless every entry of `b` is a probability in [0, 1] (within `tol`: float
+    rounding in deep circuits)."""
+    if not torch.is_tensor(b) or not b.is_floating_point():
+        raise TypeError(f"`{name}` must be a floating-point tensor, got {type(b).__name__}")
     if b.numel():
         with torch.no_grad():
             if not torch.isfinite(b).all(): raise ValueError(f"`{name}` holds NaN or Inf")
             if b.min() < -tol or b.max() > 1 + tol:
-                raise ValueError(f"`{name}` must hold probabilities in [0, 1], got values in [{float(b.min()):.3g}, {float(b.max()):.3g}]")
+                raise ValueError(f"`{name}` must hold probabilities in [0, 1], got values in [{float(b.min()):.3g}, "
+                                 f"{float(b.max()):.3g}]")
     return b
 
 # %% ../nbs/00_encodings.ipynb #414125f2
@@ -73,20 +79,23 @@ def bits_for(n:int) -> int:
 
 def to_binary(x, bits:int, dtype=torch.float32) -> Tensor:
     "Binary-encode non-negative integers `x` `[...]` as bits `[..., bits]`, least significant bit first."
-    if not isinstance(bits, int) or not 1 <= bits <= 62: raise ValueError(f"`bits` must be an int in [1, 62], got {bits!r}")
+    if not isinstance(bits, int) or not 1 <= bits <= 62:
+        raise ValueError(f"`bits` must be an int in [1, 62], got {bits!r}")
     x = check_int_range(x, 0, 2**bits, 'x')
     return ((x[..., None] >> torch.arange(bits, device=x.device)) & 1).to(dtype)
 
 def from_binary(b:Tensor) -> Tensor:
     "Decode bits `[..., bits]` (least significant first) to integers `[...]`, each bit read as `b >= 0.5`."
     check_probabilities(b, 'b')
-    if b.dim() == 0 or b.shape[-1] > 62: raise ValueError(f"`b` must have a last dim of 1..62 bits, got shape {tuple(b.shape)}")
+    if b.dim() == 0 or b.shape[-1] > 62:
+        raise ValueError(f"`b` must have a last dim of 1..62 bits, got shape {tuple(b.shape)}")
     w = 2 ** torch.arange(b.shape[-1], device=b.device)
     return ((b >= 0.5).long() * w).sum(-1)
 
 # %% ../nbs/00_encodings.ipynb #45bb1832
 def unit_to_binary(p:Tensor, bits:int=None, validate:bool=True) -> Tensor:
-    "Probabilistic unit vectors `[..., n]` to bit probabilities `[..., bits]` (default `bits_for(n)`) by the dot product `p @ C`."
+    """Probabilistic unit vectors `[..., n]` to bit probabilities `[..., bits]` (default `bits_for(n)`) by the dot
+    product `p @ C`."""
     if validate: check_distribution(p, 'p')
     n = p.shape[-1]
     bits = bits_for(n) if bits is None else bits
@@ -94,11 +103,13 @@ def unit_to_binary(p:Tensor, bits:int=None, validate:bool=True) -> Tensor:
 
 # %% ../nbs/00_encodings.ipynb #9748f665
 def binary_to_unit(b:Tensor, n:int=None, validate:bool=True) -> Tensor:
-    "Bit probabilities `[..., bits]` (least significant first) to the unit distribution `[..., 2**bits]` of independent bits; with `n`, values fold mod `n` to `[..., n]`."
+    """Bit probabilities `[..., bits]` (least significant first) to the unit distribution `[..., 2**bits]` of
+    independent bits; with `n`, values fold mod `n` to `[..., n]`."""
     if validate: check_probabilities(b, 'b')
     if b.dim() == 0: raise ValueError("`b` must have a last dimension of bits")
     bits = b.shape[-1]
-    if bits > 24: raise ValueError(f"`b` has {bits} bits: the unit vector would need 2**{bits} entries (limit is 24 bits)")
+    if bits > 24:
+        raise ValueError(f"`b` has {bits} bits: the unit vector would need 2**{bits} entries (limit is 24 bits)")
     p = torch.ones_like(b[..., :1])
     for i in range(bits):
         bi = b[..., i:i+1]

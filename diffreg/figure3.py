@@ -1,4 +1,4 @@
-"""The same minimal network learns arithmetic through a lookup-table ALU and through a binary-circuit ALU (paper Figure 3).
+"""One minimal network learns arithmetic through a lookup-table ALU and through a binary-circuit ALU (Figure 3).
 
 Docs: https://diffreg.github.io/diffreg/figure3.html.md"""
 
@@ -12,8 +12,11 @@ def figure3_summary(fig3) -> list:
     "The report's row for Figure 3 (`save_summary`), from this notebook's table `fig3`."
     tab, cir = fig3[fig3.alu == 'table'], fig3[fig3.alu == 'circuit']
     e100 = tab[tab.test_acc >= 1.0].epoch.min()
-    return [dict(experiment='Figure 3: tables vs circuits', paper='tables converge in the first epoch; circuits slower, lower test accuracy',
-                 ours=f"table: 100 % test from epoch {e100}; circuit: {100 * cir.train_acc.iloc[-1]:.0f} % train / {100 * cir.test_acc.iloc[-1]:.0f} % test after {cir.epoch.max()} epochs",
-                 configuration=f"minimal network, mod {fig3.n.iloc[0]}, scale {fig3.scale.iloc[0]}, seed {fig3.seed.iloc[0]} (13_figure3)",
+    return [dict(experiment='Figure 3: tables vs circuits', paper='tables converge in the first epoch; circuits '
+                                                                  'slower, lower test accuracy',
+                 ours=f"table: 100 % test from epoch {e100}; circuit: {100 * cir.train_acc.iloc[-1]:.0f} % train / "
+                      f"{100 * cir.test_acc.iloc[-1]:.0f} % test after {cir.epoch.max()} epochs",
+                 configuration=f"minimal network, mod {fig3.n.iloc[0]}, scale {fig3.scale.iloc[0]}, seed "
+                               f"{fig3.seed.iloc[0]} (13_figure3)",
                  wall=f"{fig3.groupby('alu').seconds.max().sum() / 60:.1f} min (training)",
                  why='same ordering; our table needs a few epochs, not one, at this learning rate and data size')]

@@ -1,4 +1,4 @@
-"""One definition of every instruction (its syntax, its kind and its exact semantics), from which the assembler, the soft machine, the hard mode and the symbolic reference are all derived.
+"""One definition of every instruction, from which the assembler, the machines and the reference are derived.
 
 Docs: https://diffreg.github.io/diffreg/isa.html.md"""
 
@@ -16,7 +16,8 @@ KINDS = ('alu', 'const', 'read', 'write', 'jump', 'jumpr', 'call', 'halt')
 
 @dataclasses.dataclass(frozen=True)
 class Instr:
-    "One opcode: its assembly `syntax` (field names in order), its `kind`, the registry `alu` op it uses, and its semantics."
+    """One opcode: its assembly `syntax` (field names in order), its `kind`, the registry `alu` op it uses, and its
+    semantics."""
     name: str
     kind: str
     syntax: tuple              # operand fields in source order: 'a', 'b', 'd', 't', 'imm'
@@ -31,19 +32,24 @@ class Instr:
 def _alu(name, op=None, doc=None):
     o = OPS[op or name]
     if name == 'zero': return Instr(name, 'alu', ('d',), 'R[d] = 0', o.name)
-    if o.arity == 2: return Instr(name, 'alu', ('a', 'b', 'd'), doc or f"R[d] = {o.name}(R[a], R[b]); {o.name}(a, b) = {o.doc}", o.name)
-    return Instr(name, 'alu', ('a', 'd'), doc or f"R[d] = {o.name}(R[a]); {o.name}(a) = {o.doc}; `{name} rA` means `{name} rA rA`", o.name, optional_d=True)
+    if o.arity == 2:
+        return Instr(name, 'alu', ('a', 'b', 'd'), doc or f"R[d] = {o.name}(R[a], R[b]); {o.name}(a, b) = {o.doc}",
+                     o.name)
+    return Instr(name, 'alu', ('a', 'd'), doc or f"R[d] = {o.name}(R[a]); {o.name}(a) = {o.doc}; `{name} rA` means "
+                                                 f"`{name} rA rA`", o.name, optional_d=True)
 
 ISA = [
     *[_alu(o) for o in ('add', 'sub', 'mul', 'div', 'mod', 'min', 'max', 'eq', 'lt', 'le')],
-    _alu('comp', 'le', 'R[d] = 1 if R[a] <= R[b] else 0  (Figure 4\'s compare; `comp rX rY rD` then `jump rD L` jumps when rX <= rY)'),
+    _alu('comp', 'le', 'R[d] = 1 if R[a] <= R[b] else 0  (Figure 4\'s compare; `comp rX rY rD` then `jump rD L` jumps '
+                       'when rX <= rY)'),
     *[_alu(o) for o in ('inc', 'dec', 'copy', 'not', 'zero')],
     Instr('const', 'const', ('imm', 'd'), 'R[d] = imm  (also written `K imm rD` or, as in Figure 4, `imm rD`)'),
     Instr('read', 'read', ('a', 'd'), 'R[d] = M[R[a] mod m]'),
     Instr('write', 'write', ('a', 'b'), 'M[R[b] mod m] = R[a]'),
     Instr('jump', 'jump', ('a', 'imm'), 'if R[a] == 1: c = imm (a label or line number) else c = c + 1'),
     Instr('jumpr', 'jumpr', ('a', 'b'), 'if R[a] == 1: c = R[b] else c = c + 1  (return from a call)'),
-    Instr('call', 'call', ('imm', 't', 'd'), 'R[t] = 1; R[d] = c + 1 (the return address, mod n); c = imm  (d is written after t)'),
+    Instr('call', 'call', ('imm', 't', 'd'), 'R[t] = 1; R[d] = c + 1 (the return address, mod n); c = imm  (d is '
+                                             'written after t)'),
     Instr('halt', 'halt', (), 'stop; the state is final'),
 ]
 OPCODES = {i.name: k for k, i in enumerate(ISA)}

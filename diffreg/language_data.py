@@ -1,4 +1,4 @@
-"""The real 128,256-token LLaMA 3 tokenizer loaded from a local file, and a deterministic generator of one-step mod-128 arithmetic sentences ("Add 3 and 4") with disjoint splits and held-out phrasings (paper section 4.2).
+"""The LLaMA 3 tokenizer from a local file, and natural-language mod-128 arithmetic sentences (section 4.2).
 
 Docs: https://diffreg.github.io/diffreg/language_data.html.md"""
 
@@ -15,23 +15,26 @@ from pathlib import Path
 import torch
 
 # %% ../nbs/16_language_data.ipynb #c95fb3c5
-LLAMA3_PAT = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
-LLAMA3_SPECIAL = ["<|begin_of_text|>", "<|end_of_text|>", "<|reserved_special_token_0|>", "<|reserved_special_token_1|>",
-                  "<|finetune_right_pad_id|>", "<|step_id|>", "<|start_header_id|>", "<|end_header_id|>", "<|eom_id|>",
-                  "<|eot_id|>", "<|python_tag|>", "<|image|>"]
+LLAMA3_PAT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+              r"|\s*[\r\n]+|\s+(?!\S)|\s+")
+LLAMA3_SPECIAL = ["<|begin_of_text|>", "<|end_of_text|>", "<|reserved_special_token_0|>",
+                  "<|reserved_special_token_1|>", "<|finetune_right_pad_id|>", "<|step_id|>", "<|start_header_id|>",
+                  "<|end_header_id|>", "<|eom_id|>", "<|eot_id|>", "<|python_tag|>", "<|image|>"]
 INSTALL_HINT = "pip install --no-deps llama-models && pip install tiktoken"
 
 def llama3_tokenizer_file() -> Path:
     "Path of the LLaMA 3 rank file inside the installed `llama-models` package; a clear error if it is missing."
     spec = importlib.util.find_spec('llama_models')
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f"The LLaMA 3 tokenizer ships in the `llama-models` package, which is not installed: {INSTALL_HINT}")
+        raise FileNotFoundError(f"The LLaMA 3 tokenizer ships in the `llama-models` package, which is not installed: "
+                                f"{INSTALL_HINT}")
     p = Path(spec.submodule_search_locations[0]) / 'llama3' / 'tokenizer.model'
     if not p.exists(): raise FileNotFoundError(f"{p} is missing; reinstall `llama-models`: {INSTALL_HINT}")
     return p
 
 class Llama3Tokenizer:
-    "LLaMA 3's tiktoken BPE (128,000 ranks + 256 specials = 128,256 ids), loaded offline from `path` (default: `llama-models`)."
+    """LLaMA 3's tiktoken BPE (128,000 ranks + 256 specials = 128,256 ids), loaded offline from `path` (default:
+    `llama-models`)."""
     def __init__(self, path=None):
         try: import tiktoken
         except ImportError as e: raise ImportError(f"The LLaMA 3 tokenizer needs `tiktoken`: {INSTALL_HINT}") from e
@@ -41,13 +44,15 @@ class Llama3Tokenizer:
         ranks = load_tiktoken_bpe(str(path))
         names = LLAMA3_SPECIAL + [f"<|reserved_special_token_{2 + i}|>" for i in range(256 - len(LLAMA3_SPECIAL))]
         self.special = {t: len(ranks) + i for i, t in enumerate(names)}
-        self.enc = tiktoken.Encoding(name=path.name, pat_str=LLAMA3_PAT, mergeable_ranks=ranks, special_tokens=self.special)
+        self.enc = tiktoken.Encoding(name=path.name, pat_str=LLAMA3_PAT, mergeable_ranks=ranks,
+                                     special_tokens=self.special)
         self.vocab_size = len(ranks) + len(names)
         self.bos_id, self.eos_id = self.special["<|begin_of_text|>"], self.special["<|end_of_text|>"]
         self.pad_id = self.special["<|finetune_right_pad_id|>"]
 
     def encode(self, text:str, bos:bool=True) -> list:
-        "Token ids of `text` (special-token strings are encoded as plain text), with `<|begin_of_text|>` first if `bos`."
+        """Token ids of `text` (special-token strings are encoded as plain text), with `<|begin_of_text|>` first if
+        `bos`."""
         return [self.bos_id] * bos + self.enc.encode(text, disallowed_special=())
 
     def decode(self, ids) -> str: return self.enc.decode(list(ids))
@@ -64,27 +69,34 @@ class Llama3Tokenizer:
 # %% ../nbs/16_language_data.ipynb #c92e39bc
 TEMPLATES = {
     'add': ["Add {a} and {b}", "What is {a} plus {b}?", "{a} + {b} =", "Compute the sum of {a} and {b}.",
-            "What do you get if you add {b} to {a}?", "Calculate {a} plus {b}", "sum {a} {b}", "Please add {a} to {b}."],
+            "What do you get if you add {b} to {a}?", "Calculate {a} plus {b}", "sum {a} {b}",
+            "Please add {a} to {b}."],
     'sub': ["Subtract {b} from {a}", "What is {a} minus {b}?", "{a} - {b} =", "Compute the difference {a} minus {b}.",
-            "Take {b} away from {a}.", "Calculate {a} minus {b}", "How much is {a} less {b}?", "Please subtract {b} from {a}."],
+            "Take {b} away from {a}.", "Calculate {a} minus {b}", "How much is {a} less {b}?", "Please subtract {b} "
+            "from {a}."],
     'mul': ["Multiply {a} by {b}", "What is {a} times {b}?", "{a} * {b} =", "Compute the product of {a} and {b}.",
-            "What do you get if you multiply {a} by {b}?", "Calculate {a} times {b}", "product {a} {b}", "Please multiply {a} and {b}."],
+            "What do you get if you multiply {a} by {b}?", "Calculate {a} times {b}", "product {a} {b}", "Please "
+            "multiply {a} and {b}."],
     'div': ["Divide {a} by {b}", "What is {a} divided by {b}?", "{a} / {b} =", "Compute the quotient of {a} and {b}.",
-            "How many times does {b} go into {a}?", "Calculate {a} divided by {b}", "quotient {a} {b}", "Please divide {a} by {b}."],
+            "How many times does {b} go into {a}?", "Calculate {a} divided by {b}", "quotient {a} {b}",
+            "Please divide {a} by {b}."],
 }
 HELD_OUT = {op: ts[-1] for op, ts in TEMPLATES.items()}   # the "Please ..." phrasings: never in train or test
 PAPER_N_EXAMPLES = 45_151
 
 def arithmetic_sentences(n:int=128, n_examples:int=PAPER_N_EXAMPLES, test_frac:float=0.3, n_heldout:int=2000,
                          ops=('add', 'sub', 'mul', 'div'), seed:int=0) -> dict:
-    "`{'train', 'test', 'heldout'}` lists of dicts `text, op, a, b, answer, template`; disjoint problems; deterministic."
+    """`{'train', 'test', 'heldout'}` lists of dicts `text, op, a, b, answer, template`; disjoint problems;
+    deterministic."""
     from diffreg.ops import OPS
-    if n_examples > len(ops) * n * n: raise ValueError(f"`n_examples`={n_examples} exceeds the {len(ops) * n * n} distinct problems")
+    if n_examples > len(ops) * n * n:
+        raise ValueError(f"`n_examples`={n_examples} exceeds the {len(ops) * n * n} distinct problems")
     rng = random.Random(seed)
     probs = rng.sample([(o, a, b) for o in ops for a in range(n) for b in range(n)], n_examples)
     cut = round(n_examples * (1 - test_frac))
     def row(o, a, b, t):
-        return dict(text=t.format(a=a, b=b), op=o, a=a, b=b, answer=int(OPS[o].fn(a, b, n)), template=TEMPLATES[o].index(t))
+        return dict(text=t.format(a=a, b=b), op=o, a=a, b=b, answer=int(OPS[o].fn(a, b, n)),
+                    template=TEMPLATES[o].index(t))
     def phrase(ps, held):
         return [row(o, a, b, HELD_OUT[o] if held else rng.choice(TEMPLATES[o][:-1])) for o, a, b in ps]
     out = dict(train=phrase(probs[:cut], False), test=phrase(probs[cut:], False))
@@ -110,7 +122,9 @@ def data_dir() -> Path:
 def load_arithmetic(split:str, n:int=128) -> list:
     "Rows of `data/arith{n}_{split}.jsonl`, written by `write_arithmetic`."
     p = data_dir() / f'arith{n}_{split}.jsonl'
-    if not p.exists(): raise FileNotFoundError(f"{p} is missing: run `diffreg.language_data.write_arithmetic({n})` or nbs/16_language_data.ipynb")
+    if not p.exists():
+        raise FileNotFoundError(f"{p} is missing: run `diffreg.language_data.write_arithmetic({n})` or "
+                                f"nbs/16_language_data.ipynb")
     return read_jsonl(p)
 
 def write_arithmetic(n:int=128, seed:int=0):

@@ -1,4 +1,4 @@
-"""Known algorithms written in diffreg's assembly and compiled, not learned: Fibonacci (sequential and recursive), the paper's Figure 4 sort, a true insertion sort, a calculator, count, reverse, max/argmax, sum, multi-digit addition, and their composition, each exact in the differentiable machine.
+"""Known algorithms written in diffreg's assembly and compiled, not learned, each exact in the differentiable machine.
 
 Docs: https://diffreg.github.io/diffreg/library.html.md"""
 
@@ -66,9 +66,12 @@ finish:
 
 def _callable_figure4(listing:str) -> str:
     "Figure 4 as a library function: the length comes in r1 (no `8 r1`) and `finish` returns instead of halting."
-    head, tail = "main:\n    8 r1                     # r1 = k, the number of values\n", "finish:\n    halt\n    1 r5\n    jump r5 finish\n"
-    if head not in listing or tail not in listing: raise ValueError("FIGURE4_LISTING no longer has the expected main/finish blocks")
-    return listing.replace(head, "figure4_sort:            # r1 = k; sorts M[0..k-1] ascending\n").replace(tail, "finish:\n    jumpr r14 r15\n")
+    head = "main:\n    8 r1                     # r1 = k, the number of values\n"
+    tail = "finish:\n    halt\n    1 r5\n    jump r5 finish\n"
+    if head not in listing or tail not in listing:
+        raise ValueError("FIGURE4_LISTING no longer has the expected main/finish blocks")
+    entry = "figure4_sort:            # r1 = k; sorts M[0..k-1] ascending\n"
+    return listing.replace(head, entry).replace(tail, "finish:\n    jumpr r14 r15\n")
 
 FIGURE4_SORT = _callable_figure4(FIGURE4_LISTING)
 
@@ -76,8 +79,9 @@ FIGURE4_SORT = _callable_figure4(FIGURE4_LISTING)
 @dataclasses.dataclass(frozen=True)
 class LibFunction:
     """A library function: assembly `source` (its first label is `name`), calling convention `doc`, required input
-    registers `needs` (with `at_least` lower bounds), and, as functions of those inputs (a dict `{'r1': k, ...}`), the
-    memory cells it touches (`cells`) and its worst-case step count behind `main` (`steps`: the call and halt included)."""
+    registers `needs` (with `at_least` lower bounds), and, as functions of those inputs (a dict `{'r1': k, ...}`),
+    the memory cells it touches (`cells`) and its worst-case step count behind `main` (`steps`: the call and halt
+    included)."""
     name: str
     source: str
     doc: str
@@ -86,7 +90,8 @@ class LibFunction:
     cells: Callable = None     # inputs -> memory cells used (None: 1)
     steps: Callable = None     # inputs -> worst-case steps, main's call and halt included
     at_least: dict = dataclasses.field(default_factory=dict)   # input register -> its least valid value
-    def __post_init__(self): object.__setattr__(self, '__doc__', self.doc)   # `help`/`show_doc` show the calling convention
+    # `help`/`show_doc` show the calling convention
+    def __post_init__(self): object.__setattr__(self, '__doc__', self.doc)
     def __repr__(self): return f"{self.name}: {self.doc}"
     def __call__(self, memory=(), registers:dict=None, **kw):
         "Run this function on a batch (see `run`)."
@@ -94,7 +99,8 @@ class LibFunction:
 
 FUNCTIONS: dict = {}
 def _fn(name, source, doc, needs=(), needs_doc=(), cells=None, steps=None, at_least=None):
-    FUNCTIONS[name] = f = LibFunction(name, source, doc, tuple(needs), tuple(needs_doc), cells, steps, dict(at_least or {}))
+    FUNCTIONS[name] = f = LibFunction(name, source, doc, tuple(needs), tuple(needs_doc), cells, steps,
+                                      dict(at_least or {}))
     return f
 
 # %% ../nbs/09_library.ipynb #c0ce8937
@@ -110,7 +116,8 @@ fibonacci:               # r1 = a, r2 = b, r3 = depth d >= 1; leaves r1 = a_d, r
     jump r6 fibonacci
 fib_done:
     jumpr r14 r15
-""", "(a, b) -> (b, a + b) mod n, `d` times: r1 = a, r2 = b, r3 = d >= 1 in; r1 = a_d, r2 = b_d out (F_d, F_d+1 from 0, 1). 8 steps per level.",
+""", "(a, b) -> (b, a + b) mod n, `d` times: r1 = a, r2 = b, r3 = d >= 1 in; r1 = a_d, r2 = b_d out (F_d, F_d+1 from "
+     "0, 1). 8 steps per level.",
     ('r1', 'r2', 'r3'), ('a', 'b', 'd, the depth (>= 1)'), steps=lambda i: 8 * i['r3'] + 2, at_least={'r3': 1})
 
 fibonacci_recursive = _fn('fibonacci_recursive', """
@@ -156,8 +163,9 @@ def _fib_steps(k:int) -> int:
 
 # %% ../nbs/09_library.ipynb #85ea834d
 figure4_sort = _fn('figure4_sort', FIGURE4_SORT,
-    "The paper's Figure 4 (really a selection sort): r1 = k in; M[0..k-1] sorted ascending in place.", ('r1',), ('k, the number of values',),
-    cells=lambda i: i['r1'], steps=lambda i: (13 * i['r1']**2 + 41 * i['r1'] + 4) // 2)   # every compare replacing the minimum
+    "The paper's Figure 4 (really a selection sort): r1 = k in; M[0..k-1] sorted ascending in place.", ('r1',),
+    # every compare replacing the minimum
+    ('k, the number of values',), cells=lambda i: i['r1'], steps=lambda i: (13 * i['r1']**2 + 41 * i['r1'] + 4) // 2)
 
 insertion_sort = _fn('insertion_sort', """
 insertion_sort:          # r1 = k; sorts M[0..k-1] ascending, stably, by shifting
@@ -186,7 +194,8 @@ is_place:
     jump r3 is_outer
 is_done:
     jumpr r14 r15
-""", "A true insertion sort (stable, shifting): r1 = k in; M[0..k-1] sorted ascending in place.", ('r1',), ('k, the number of values',),
+""", "A true insertion sort (stable, shifting): r1 = k in; M[0..k-1] sorted ascending in place.", ('r1',),
+('k, the number of values',),
     cells=lambda i: i['r1'], steps=lambda i: max(6, (11 * i['r1']**2 + 11 * i['r1'] - 10) // 2))   # reversed input
 
 # %% ../nbs/09_library.ipynb #776a2d9e
@@ -234,7 +243,8 @@ count_loop:
     jump r5 count_loop
 count_done:
     jumpr r14 r15
-""", "Occurrences of a value: r1 = k, r2 = v in; r3 = #{i < k: M[i] = v} out.", ('r1', 'r2'), ('k', 'v, the value to count'),
+""", "Occurrences of a value: r1 = k, r2 = v in; r3 = #{i < k: M[i] = v} out.", ('r1', 'r2'),
+('k', 'v, the value to count'),
     cells=lambda i: i['r1'], steps=lambda i: 8 * i['r1'] + 7)
 
 reverse = _fn('reverse', """
@@ -295,7 +305,8 @@ sum_loop:
     jump r4 sum_loop
 sum_done:
     jumpr r14 r15
-""", "Sum mod n: r1 = k in; r2 = sum of M[0..k-1] out.", ('r1',), ('k',), cells=lambda i: i['r1'], steps=lambda i: 7 * i['r1'] + 7)
+""", "Sum mod n: r1 = k in; r2 = sum of M[0..k-1] out.", ('r1',), ('k',), cells=lambda i: i['r1'],
+steps=lambda i: 7 * i['r1'] + 7)
 
 # %% ../nbs/09_library.ipynb #249b8367
 add_digits = _fn('add_digits', """
@@ -323,7 +334,8 @@ ad_last:
     add r9 r1 r6
     write r3 r6              # out_k = carry
     jumpr r14 r15
-""", "Multi-digit addition with carries, base n: r1 = k in, digits of x in M[0..k-1] and y in M[k..2k-1] (least significant first); "
+""", "Multi-digit addition with carries, base n: r1 = k in, digits of x in M[0..k-1] and y in M[k..2k-1] (least "
+     "significant first); "
      "the k+1 digits of x + y in M[2k..3k].", ('r1',), ('k, the number of digits',),
     cells=lambda i: 3 * i['r1'] + 1, steps=lambda i: 15 * i['r1'] + 10, at_least={'r1': 1})
 
@@ -341,7 +353,8 @@ sort_then_count:         # r1 = k, r2 = v; sorts M[0..k-1], then r3 = count of v
     dec r13
     read r13 r14
     jumpr r14 r15
-""", "Figure 1's composition: r1 = k, r2 = v, r13 = a free memory cell (>= k) in; M[0..k-1] sorted and r3 = count of v out.",
+""", "Figure 1's composition: r1 = k, r2 = v, r13 = a free memory cell (>= k) in; M[0..k-1] sorted and r3 = count of "
+     "v out.",
     ('r1', 'r2', 'r13'), ('k', 'v', 'two free memory cells at r13, r13+1'),
     cells=lambda i: max(i['r1'], i['r13'] + 2), steps=lambda i: insertion_sort.steps(i) + count.steps(i) + 9)
 
@@ -369,16 +382,21 @@ def link(name:str, n:int=128, registers:int=16) -> Program:
 MACHINE_MODES = ('hard', 'soft', 'symbolic')
 
 def _inputs(f:LibFunction, registers:dict, B:int, n:int) -> torch.Tensor:
-    "Registers `[B, 16]` from `{'rK': [B] ints}`, each input checked against `n` and the function's lower bounds, named."
+    """Registers `[B, 16]` from `{'rK': [B] ints}`, each input checked against `n` and the function's lower bounds,
+    named."""
     R = torch.zeros(B, 16, dtype=torch.long)
     what = dict(zip(f.needs, f.needs_doc or f.needs))
     for k, v in registers.items():
-        if not re.match(r'r(\d+)$', k) or not 0 <= int(k[1:]) < 14: raise ValueError(f"`registers` key {k!r} must be r0..r13 (r14, r15 are the call registers)")
+        if not re.match(r'r(\d+)$', k) or not 0 <= int(k[1:]) < 14:
+            raise ValueError(f"`registers` key {k!r} must be r0..r13 (r14, r15 are the call registers)")
         t = torch.as_tensor(v)
-        if t.is_floating_point() or t.dtype == torch.bool: raise TypeError(f"input register {k} must hold ints, got {t.dtype}")
+        if t.is_floating_point() or t.dtype == torch.bool:
+            raise TypeError(f"input register {k} must hold ints, got {t.dtype}")
         name = f"input register {k}" + (f" ({what[k]})" if k in what else '')
-        if t.numel() and int(t.max()) >= n: raise ValueError(f"{name} = {int(t.max())} > n - 1 = {n - 1}: registers hold values mod n")
-        if t.numel() and int(t.min()) < f.at_least.get(k, 0): raise ValueError(f"{name} = {int(t.min())} must be >= {f.at_least.get(k, 0)}")
+        if t.numel() and int(t.max()) >= n:
+            raise ValueError(f"{name} = {int(t.max())} > n - 1 = {n - 1}: registers hold values mod n")
+        if t.numel() and int(t.min()) < f.at_least.get(k, 0):
+            raise ValueError(f"{name} = {int(t.min())} must be >= {f.at_least.get(k, 0)}")
         R[:, int(k[1:])] = t.long()
     return R
 
@@ -396,7 +414,8 @@ def run(name:str, memory=(), registers:dict=None, n:int=128, mode:str='hard', me
     mem = torch.as_tensor(memory if len(memory) else [[0]])
     if mem.dim() == 1: mem = mem[None]
     R = _inputs(f, registers, mem.shape[0], n)
-    inputs = [dict(zip(f.needs, v)) for v in {tuple(int(R[b, int(k[1:])]) for k in f.needs) for b in range(len(R))}]  # distinct
+    # distinct
+    inputs = [dict(zip(f.needs, v)) for v in {tuple(int(R[b, int(k[1:])]) for k in f.needs) for b in range(len(R))}]
     widest = max(inputs, key=lambda i: f.cells(i) if f.cells else 1)
     cells = f.cells(widest) if f.cells else 1
     if cells > n: raise ValueError(f"library function {name!r} needs {cells} memory cells for inputs {widest}, "
@@ -409,7 +428,8 @@ def run(name:str, memory=(), registers:dict=None, n:int=128, mode:str='hard', me
     prog = link(name, n)
     if mode == 'symbolic':
         out = run_symbolic(prog, mem, R, max_steps=max_steps, memory_size=m)
-        halted, res = out['halted'], dict(memory=out['memory'], registers=out['registers'], steps=out['steps'], halted=out['halted'])
+        halted, res = out['halted'], dict(memory=out['memory'], registers=out['registers'], steps=out['steps'],
+                                          halted=out['halted'])
     else:
         mach = Machine(n, 16, m, alu=alu, device=device)
         with torch.no_grad() if not trace else torch.enable_grad():
@@ -419,33 +439,42 @@ def run(name:str, memory=(), registers:dict=None, n:int=128, mode:str='hard', me
         res = dict(memory=v['memory'].cpu(), registers=v['registers'].cpu(), steps=steps.cpu(), halted=halted, state=st)
     if not halted.all():
         bad = (~halted).nonzero().flatten().tolist()
-        raise NotHaltedError(f"library function {name!r} did not halt within max_steps={max_steps} ({mode} mode, batch elements {bad[:8]}); "
-                             f"its worst case for these inputs is {bound} steps: pass max_steps=None (that bound) or more")
+        raise NotHaltedError(f"library function {name!r} did not halt within max_steps={max_steps} ({mode} mode, "
+                             f"batch elements {bad[:8]}); "
+                             f"its worst case for these inputs is {bound} steps: pass max_steps=None (that bound) or "
+                             f"more")
     return res
 
 # %% ../nbs/09_library.ipynb #f397ea5c
 def _check_list(values, n, what='values'):
     for i, v in enumerate(values):
-        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < n: raise ValueError(f"{what}[{i}] = {v!r} is not an int in [0, {n})")
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < n:
+            raise ValueError(f"{what}[{i}] = {v!r} is not an int in [0, {n})")
 
 def _check_int(x, name:str):
     "Raise `TypeError` naming `name` unless `x` is an int (a bool is not)."
-    if not isinstance(x, int) or isinstance(x, bool): raise TypeError(f"`{name}` must be an int, got {type(x).__name__} {x!r}")
+    if not isinstance(x, int) or isinstance(x, bool):
+        raise TypeError(f"`{name}` must be an int, got {type(x).__name__} {x!r}")
 
 def _int_list(x, name:str) -> list:
     "`[x]` for an int `x`, else `x` itself, every entry checked to be an int (naming `name`)."
     xs = [x] if isinstance(x, int) and not isinstance(x, bool) else x
-    if not isinstance(xs, (list, tuple, range)): raise TypeError(f"`{name}` must be an int or a list of ints, got {type(x).__name__} {x!r}")
+    if not isinstance(xs, (list, tuple, range)):
+        raise TypeError(f"`{name}` must be an int or a list of ints, got {type(x).__name__} {x!r}")
     for v in xs: _check_int(v, name)
     return list(xs)
 
 def _check_length(k:int, n:int, what:str):
     "A length is held in a register: at most n - 1."
-    if k > n - 1: raise ValueError(f"{what} {k} > n - 1 = {n - 1}: the length is held in a register, a value mod n (pass a larger `n`)")
+    if k > n - 1:
+        raise ValueError(f"{what} {k} > n - 1 = {n - 1}: the length is held in a register, a value mod n (pass a "
+                         f"larger `n`)")
 
 def sort_lists(lists, n:int=128, algorithm:str='insertion_sort', mode:str='hard', **kw) -> list:
-    "Sort each list of ints in `lists` (all the same length, at most n - 1) with `algorithm` ('insertion_sort' or 'figure4_sort')."
-    if algorithm not in ('insertion_sort', 'figure4_sort'): raise ValueError(f"`algorithm` must be 'insertion_sort' or 'figure4_sort', got {algorithm!r}")
+    """Sort each list of ints in `lists` (all the same length, at most n - 1) with `algorithm` ('insertion_sort' or
+    'figure4_sort')."""
+    if algorithm not in ('insertion_sort', 'figure4_sort'):
+        raise ValueError(f"`algorithm` must be 'insertion_sort' or 'figure4_sort', got {algorithm!r}")
     lists = [list(l) for l in lists]
     if not lists: raise ValueError("`lists` is empty: give at least one list")
     k = len(lists[0])
@@ -469,11 +498,13 @@ def sort_string(s:str, n:int=128, algorithm:str='insertion_sort', mode:str='hard
     return ''.join(map(chr, sort_list([ord(c) for c in s], n, algorithm, mode, **kw)))
 
 def fib(depth, n:int=128, mode:str='hard', a:int=0, b:int=1) -> list:
-    "Sequential Fibonacci: `a` after `depth` levels of (a, b) -> (b, a + b) mod `n` (F_depth from 0, 1). `depth` an int (1..n-1) or a list."
+    """Sequential Fibonacci: `a` after `depth` levels of (a, b) -> (b, a + b) mod `n` (F_depth from 0, 1). `depth` an
+    int (1..n-1) or a list."""
     ds = _int_list(depth, 'depth')
     for d in ds:
         if d < 1: raise ValueError(f"`depth` must be ints >= 1, got {d}")
-        if d > n - 1: raise ValueError(f"`depth` = {d} > n - 1 = {n - 1}: the depth is held in a register, a value mod n")
+        if d > n - 1:
+            raise ValueError(f"`depth` = {d} > n - 1 = {n - 1}: the depth is held in a register, a value mod n")
     _check_list([a, b], n, 'seeds')
     out = run('fibonacci', [[0]] * len(ds), {'r1': [a] * len(ds), 'r2': [b] * len(ds), 'r3': list(ds)}, n=n, mode=mode)
     res = out['registers'][:, 1].tolist()
@@ -484,7 +515,9 @@ def fib_recursive(k, n:int=128, mode:str='hard') -> list:
     ks = _int_list(k, 'k')
     for x in ks:
         if x < 0: raise ValueError(f"`k` must be ints >= 0, got {x}")
-        if 2 * x > n: raise ValueError(f"`k` = {x} needs a {2 * x}-cell stack, but addresses are values mod n = {n}: k <= {n // 2}")
+        if 2 * x > n:
+            raise ValueError(f"`k` = {x} needs a {2 * x}-cell stack, but addresses are values mod n = {n}: k <= "
+                             f"{n // 2}")
     out = run('fibonacci_recursive', [[0]] * len(ks), {'r1': list(ks)}, n=n, mode=mode, memory_size=max(2, 2 * max(ks)))
     res = out['registers'][:, 2].tolist()
     return res[0] if isinstance(k, int) else res
@@ -502,18 +535,23 @@ def max_digits(n:int) -> int:
 
 # %% ../nbs/09_library.ipynb #033e47f9
 def add_numbers(x:int, y:int, n:int=128, digits:int=None, mode:str='hard') -> list:
-    "x + y by the multi-digit addition program in base `n`: the `digits + 1` little-endian digits of the sum (at most `max_digits(n)` digits)."
+    """x + y by the multi-digit addition program in base `n`: the `digits + 1` little-endian digits of the sum (at
+    most `max_digits(n)` digits)."""
     for v, nm in ((x, 'x'), (y, 'y')):
         _check_int(v, nm)
         if v < 0: raise ValueError(f"`{nm}` must be non-negative, got {v}")
     kmax = max_digits(n)
     for v, nm in ((x, 'x'), (y, 'y')):
-        if v >= n**kmax: raise ValueError(f"`{nm}` has more than {kmax} base-{n} digits; at most {kmax} fit (x, y and their sum need 3k + 1 <= n = {n} memory cells)")
+        if v >= n**kmax:
+            raise ValueError(f"`{nm}` has more than {kmax} base-{n} digits; at most {kmax} fit (x, y and their sum "
+                             f"need 3k + 1 <= n = {n} memory cells)")
     need = next(k for k in range(1, kmax + 1) if max(x, y) < n**k)                 # digits of the larger operand
     if digits is not None:
         _check_int(digits, 'digits')
         if digits < need: raise ValueError(f"`digits` = {digits} but max(x, y) has {need} base-{n} digits")
-        if digits > kmax: raise ValueError(f"`digits` = {digits} > {kmax}: x, y and their sum need 3k + 1 <= n = {n} memory cells")
+        if digits > kmax:
+            raise ValueError(f"`digits` = {digits} > {kmax}: x, y and their sum need 3k + 1 <= n = {n} memory cells")
     k = digits or need
-    out = run('add_digits', [to_digits(x, n, k) + to_digits(y, n, k)], {'r1': [k]}, n=n, mode=mode, memory_size=3 * k + 1)
+    out = run('add_digits', [to_digits(x, n, k) + to_digits(y, n, k)], {'r1': [k]}, n=n, mode=mode,
+              memory_size=3 * k + 1)
     return out['memory'][0, 2 * k:3 * k + 1].tolist()

@@ -1,4 +1,4 @@
-"""Steps to halt against list length and depth (`tables/steps_to_halt.csv`), and the gradient that reaches the inputs through a whole soft sort against the number of steps unrolled.
+"""How many steps the library's programs take to halt, and how much gradient survives a whole soft sort.
 
 Docs: https://diffreg.github.io/diffreg/library_analysis.html.md"""
 
@@ -18,29 +18,34 @@ from .encodings import to_unit
 
 # %% ../nbs/11_library_analysis.ipynb #111673da
 def steps_to_halt(lengths=range(4, 33), n_random:int=20, depths=range(1, 13), n:int=128, seed:int=0) -> pd.DataFrame:
-    "Steps to halt (hard mode; the soft machine takes the same steps) for each sort against list length, and for Fibonacci against depth."
+    """Steps to halt (hard mode; the soft machine takes the same steps) for each sort against list length, and for
+    Fibonacci against depth."""
     rng = random.Random(seed)
     rows = []
     for alg in ('figure4_sort', 'insertion_sort'):
         for k in tqdm(list(lengths), desc=alg, leave=False):
             lists = [[rng.randrange(n) for _ in range(k)] for _ in range(n_random)]
-            batch = lists + [sorted(lists[0]), sorted(lists[0], reverse=True)]            # one batch: random, sorted, reversed
+            # one batch: random, sorted, reversed
+            batch = lists + [sorted(lists[0]), sorted(lists[0], reverse=True)]
             st = run(alg, batch, {'r1': [k] * len(batch)}, n=n, memory_size=k)['steps']
             rnd = st[:n_random].float()
-            rows.append(dict(program=alg, size=k, random_mean=float(rnd.mean()), random_min=int(rnd.min()), random_max=int(rnd.max()),
-                             sorted=int(st[-2]), reversed=int(st[-1])))
+            rows.append(dict(program=alg, size=k, random_mean=float(rnd.mean()), random_min=int(rnd.min()),
+                             random_max=int(rnd.max()), sorted=int(st[-2]), reversed=int(st[-1])))
     for d in depths:
         st = run('fibonacci', [[0]], {'r1': [0], 'r2': [1], 'r3': [d]}, n=n)['steps']
-        rows.append(dict(program='fibonacci', size=d, random_mean=float(st[0]), random_min=int(st[0]), random_max=int(st[0]), sorted=None, reversed=None))
+        rows.append(dict(program='fibonacci', size=d, random_mean=float(st[0]), random_min=int(st[0]),
+                         random_max=int(st[0]), sorted=None, reversed=None))
     for d in depths:
         st = run('fibonacci_recursive', [[0]], {'r1': [d]}, n=n, memory_size=2 * d)['steps']
-        rows.append(dict(program='fibonacci_recursive', size=d, random_mean=float(st[0]), random_min=int(st[0]), random_max=int(st[0]), sorted=None, reversed=None))
+        rows.append(dict(program='fibonacci_recursive', size=d, random_mean=float(st[0]), random_min=int(st[0]),
+                         random_max=int(st[0]), sorted=None, reversed=None))
     return pd.DataFrame(rows)
 
 # %% ../nbs/11_library_analysis.ipynb #4bb7c47d
 def gradient_vs_steps(text:str="dlifdbabejld", algorithms=('figure4_sort', 'insertion_sort'), betas=(2., 5., 10.),
                       steps=(8, 16, 32, 64, 128, 256, 512, 1024), n:int=128, device=None) -> pd.DataFrame:
-    "Gradient norm of the sorted-answer cross-entropy w.r.t. input logits, for soft runs truncated at each number of `steps`."
+    """Gradient norm of the sorted-answer cross-entropy w.r.t. input logits, for soft runs truncated at each number
+    of `steps`."""
     k, x = len(text), torch.tensor([ord(c) for c in text])
     target = torch.tensor(sorted(x.tolist()))
     rows = []
@@ -51,10 +56,11 @@ def gradient_vs_steps(text:str="dlifdbabejld", algorithms=('figure4_sort', 'inse
         for T in tqdm(steps, desc=alg, leave=False):
             logits = (torch.tensor(betas)[:, None, None] * to_unit(x, n)[None]).to(mach.device).requires_grad_()
             st = mach.run(prog, logits.softmax(-1), R, max_steps=T)
-            nll = -(st.memory.clamp_min(1e-12).log().gather(-1, target.to(mach.device)[None, :, None].expand(len(betas), k, 1))).squeeze(-1).sum(-1)
+            idx = target.to(mach.device)[None, :, None].expand(len(betas), k, 1)
+            nll = -st.memory.clamp_min(1e-12).log().gather(-1, idx).squeeze(-1).sum(-1)
             g, = torch.autograd.grad(nll.sum(), logits)
             acc = (st.memory.argmax(-1).cpu() == target).float().mean(-1)
             for j, b in enumerate(betas):
-                rows.append(dict(algorithm=alg, beta=b, steps=T, halted=float(st.halted[j].detach()), loss=float(nll[j].detach()),
-                                 grad_norm=float(g[j].norm()), accuracy=float(acc[j])))
+                rows.append(dict(algorithm=alg, beta=b, steps=T, halted=float(st.halted[j].detach()),
+                                 loss=float(nll[j].detach()), grad_norm=float(g[j].norm()), accuracy=float(acc[j])))
     return pd.DataFrame(rows)

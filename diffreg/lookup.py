@@ -1,4 +1,4 @@
-"""The differentiable lookup derived twice from the op registry (`01_ops`): the paper's dense 4-D table (eq 7, 10) and a structured lookup that computes the same expectation without materialising $n^3$ entries.
+"""The differentiable lookup of registry ops: the paper's dense 4-D table (eq 7, 10) and an exact structured one.
 
 Docs: https://diffreg.github.io/diffreg/lookup_tables.html.md"""
 
@@ -32,7 +32,8 @@ def _conv(a, b):
 def _corr(a, b):
     "Circular cross-correlation: o_k = sum_{i-j = k mod n} a_i b_j, by float64 FFT."
     n = a.shape[-1]
-    return _fft_clean(torch.fft.irfft(torch.fft.rfft(a.double(), n=n) * torch.fft.rfft(b.double(), n=n).conj(), n=n), a.dtype)
+    return _fft_clean(torch.fft.irfft(torch.fft.rfft(a.double(), n=n) * torch.fft.rfft(b.double(), n=n).conj(), n=n),
+                      a.dtype)
 
 def _tail(a): return a.flip(-1).cumsum(-1).flip(-1)            # S(k) = sum_{i >= k} a_i
 def _shift_down(s): return torch.cat([s[..., 1:], torch.zeros_like(s[..., :1])], -1)   # S(k+1)
@@ -98,13 +99,15 @@ class OuterScatter(torch.autograd.Function):
         N, c = a.shape
         outer = (a[:, :, None] * b[:, None, :]).reshape(N, -1).double()
         ctx.save_for_backward(a, b, idx)
-        return torch.zeros(N, b.shape[1], dtype=torch.float64, device=a.device).scatter_add_(1, idx.reshape(1, -1).expand(N, -1), outer)
+        o = torch.zeros(N, b.shape[1], dtype=torch.float64, device=a.device)
+        return o.scatter_add_(1, idx.reshape(1, -1).expand(N, -1), outer)
 
     @staticmethod
     def backward(ctx, g):
         a, b, idx = ctx.saved_tensors
         N, c = a.shape
-        G = torch.gather(g.to(a.dtype), 1, idx.reshape(1, -1).expand(N, -1)).view(N, c, -1)    # G[N, i, j] = g[N, idx[i, j]]
+        # G[N, i, j] = g[N, idx[i, j]]
+        G = torch.gather(g.to(a.dtype), 1, idx.reshape(1, -1).expand(N, -1)).view(N, c, -1)
         return torch.bmm(G, b[:, :, None])[..., 0], torch.bmm(a[:, None, :], G)[:, 0], None
 
 # %% ../nbs/03_lookup_tables.ipynb #dfec1a41
@@ -114,7 +117,8 @@ class LookupTable:
     def __init__(self, ops=None, n:int=16):
         if not isinstance(n, int) or n < 2: raise ValueError(f"`n` must be an int >= 2, got {n!r}")
         self.ops, self.n = get_ops(ops), n
-        if not self.ops: raise ValueError("`ops` is empty: a lookup table needs at least one op (None: every registered op)")
+        if not self.ops:
+            raise ValueError("`ops` is empty: a lookup table needs at least one op (None: every registered op)")
         self.names = [o.name for o in self.ops]
         self._dense, self._idx = {}, {}
 
@@ -127,7 +131,8 @@ class LookupTable:
         return 4 * len(self.ops) * self.n**3
 
     def structured_bytes(self, batch:int) -> int:
-        "Peak extra bytes of one structured lookup at `batch` (float32): `O(batch*n)` for fast ops, a chunked outer product for the rest."
+        """Peak extra bytes of one structured lookup at `batch` (float32): `O(batch*n)` for fast ops, a chunked outer
+        product for the rest."""
         generic = any(o.structured is None for o in self.ops)
         return 4 * batch * self.n * (len(self.ops) + 4) + (4 * self._chunk(batch) * self.n * 3 if generic else 0)
 
@@ -145,7 +150,8 @@ class LookupTable:
     def dense(self, dtype=torch.float32, device=None) -> Tensor:
         "The paper's table `T[|A|, n, n, n]`: `T[f, i, j, k] = 1` iff op `f` maps `(i, j)` to `k`."
         if self.dense_bytes > self.max_dense_bytes:
-            raise MemoryError(f"the dense table for {len(self.ops)} ops at n={self.n} needs {self.dense_bytes/2**30:.1f} GiB "
+            raise MemoryError(f"the dense table for {len(self.ops)} ops at n={self.n} needs "
+                              f"{self.dense_bytes/2**30:.1f} GiB "
                               f"(limit {self.max_dense_bytes/2**30:.0f} GiB): use method='structured'")
         key = (dtype, str(device))
         if key not in self._dense:
@@ -157,7 +163,8 @@ class LookupTable:
     def _chunk(self, batch:int) -> int: return max(1, min(self.n, 2**24 // max(1, batch * self.n)))
 
     def _scatter(self, op:str, a:Tensor, b:Tensor) -> Tensor:
-        "Generic exact structured lookup: scatter the outer product `a (x) b` into `fn(i, j)`, in row chunks. `a, b`: `[N, n]`."
+        """Generic exact structured lookup: scatter the outer product `a (x) b` into `fn(i, j)`, in row chunks.
+        `a, b`: `[N, n]`."""
         N, n = a.shape
         full = self.results(op, a.device) if n <= 1024 else None
         c, out = self._chunk(N), 0
@@ -167,9 +174,11 @@ class LookupTable:
         return out.to(a.dtype)
 
     def apply(self, op:str, a:Tensor, b:Tensor, method:str='structured') -> Tensor:
-        "The result distribution `[..., n]` of the single op `op` (one of the table's) on operand distributions `a, b` `[..., n]` (not checked)."
+        """The result distribution `[..., n]` of the single op `op` (one of the table's) on operand distributions
+        `a, b` `[..., n]` (not checked)."""
         if op not in self.names: raise KeyError(f"op {op!r} is not in this table; it has {self.names}")
-        if method == 'dense': return torch.einsum('ijk,...i,...j->...k', self.dense(a.dtype, a.device)[self.names.index(op)], a, b)
+        if method == 'dense':
+            return torch.einsum('ijk,...i,...j->...k', self.dense(a.dtype, a.device)[self.names.index(op)], a, b)
         o = OPS[op]
         if o.structured is not None: return o.structured(a, b)
         a, b = torch.broadcast_tensors(a, b)
@@ -178,7 +187,8 @@ class LookupTable:
 
     def __call__(self, op_probs:Tensor, a:Tensor, b:Tensor, method:str='structured', validate:bool=True) -> Tensor:
         "Expected result `[..., n]` of ops drawn from `op_probs` `[..., |A|]` on operands `a`, `b` `[..., n]` (eq 10)."
-        if method not in ('structured', 'dense'): raise ValueError(f"`method` must be 'structured' or 'dense', got {method!r}")
+        if method not in ('structured', 'dense'):
+            raise ValueError(f"`method` must be 'structured' or 'dense', got {method!r}")
         for name, t, k in (('op_probs', op_probs, len(self.ops)), ('a', a, self.n), ('b', b, self.n)):
             if not torch.is_tensor(t) or t.dim() == 0 or t.shape[-1] != k:
                 raise ValueError(f"`{name}` must be a tensor [..., {k}], got shape {tuple(getattr(t, 'shape', ()))}")
@@ -188,7 +198,8 @@ class LookupTable:
 
 # %% ../nbs/03_lookup_tables.ipynb #ac5babe8
 def dense_lookup(T:Tensor, op_probs:Tensor, a:Tensor, b:Tensor) -> Tensor:
-    "Eq 10, $o_k = \\sum T_{fijk} f_f a_i b_j$, for `T` `[A, n, n, n]`, `op_probs` `[..., A]`, `a, b` `[..., n]` -> `[..., n]`."
+    """Eq 10, $o_k = \\sum T_{fijk} f_f a_i b_j$, for `T` `[A, n, n, n]`, `op_probs` `[..., A]`, `a, b` `[..., n]` ->
+    `[..., n]`."""
     A, n = T.shape[0], T.shape[-1]
     t = torch.einsum('fim,...i->...fm', T.reshape(A, n, n * n), a)           # [..., A, n*n]
     t = torch.einsum('...fjk,...j->...fk', t.unflatten(-1, (n, n)), b)       # [..., A, n]

@@ -1,4 +1,4 @@
-"""`Machine.run` executes a `Program` on unit-encoded memory and registers, every instruction at once weighted by the counter's distribution (eq 2-6); the same ISA also runs in a fast hard mode on integers.
+"""`Machine.run` executes a `Program` softly, every instruction weighted by the counter (eq 2-6), or hard on integers.
 
 Docs: https://diffreg.github.io/diffreg/machine.html.md"""
 
@@ -17,7 +17,8 @@ from .isa import ISA, OPCODES, KINDS, instr
 from .lookup import LookupTable
 from .ops import OPS, get_ops
 import diffreg.circuits  # noqa: F401 (attaches every op's circuit, which CircuitALU runs)
-from .encodings import unit_to_binary, binary_to_unit, bits_for, check_distribution, to_unit, from_unit, default_device
+from .encodings import (unit_to_binary, binary_to_unit, bits_for, check_distribution, to_unit, from_unit,
+                               default_device)
 from .memory import read, write, fold_address
 from .assembler import Program
 from .symbolic import int_state
@@ -27,7 +28,8 @@ class StructuredALU:
     "The structured lookup over registry ops `ops` mod `n`."
     method = 'structured'
     def __init__(self, n:int, ops): self.n, self.lut = n, LookupTable(ops, n)
-    def __call__(self, p:Tensor, u:Tensor, v:Tensor) -> Tensor: return self.lut(p, u, v, method=self.method, validate=False)
+    def __call__(self, p:Tensor, u:Tensor, v:Tensor) -> Tensor:
+        return self.lut(p, u, v, method=self.method, validate=False)
 
 class DenseALU(StructuredALU):
     "The paper's dense table (eq 10) over registry ops `ops` mod `n`."
@@ -38,7 +40,8 @@ class CircuitALU:
     def __init__(self, n:int, ops): self.n, self.ops, self.w = n, get_ops(ops, need='circuit'), bits_for(n)
     def __call__(self, p:Tensor, u:Tensor, v:Tensor) -> Tensor:
         ub, vb = unit_to_binary(u, self.w, validate=False), unit_to_binary(v, self.w, validate=False)
-        return sum(p[:, k:k+1] * binary_to_unit(o.circuit(ub, vb, self.n), self.n, validate=False) for k, o in enumerate(self.ops))
+        return sum(p[:, k:k+1] * binary_to_unit(o.circuit(ub, vb, self.n), self.n, validate=False) for k,
+                   o in enumerate(self.ops))
 
 ALUS = dict(structured=StructuredALU, dense=DenseALU, circuit=CircuitALU)
 
@@ -75,14 +78,16 @@ class State:
         "Raise `NotHaltedError` unless every batch element finished; return `self`."
         bad = (~self.finished).nonzero().flatten().tolist()
         if bad:
-            raise NotHaltedError(f"{len(bad)} of {len(self.halted)} runs did not halt within max_steps={self.max_steps} "
-                                 f"(batch elements {bad[:8]}{' ...' if len(bad) > 8 else ''}; running mass up to {float(self.running.max()):.3g}): "
+            raise NotHaltedError(f"{len(bad)} of {len(self.halted)} runs did not halt within "
+                                 f"max_steps={self.max_steps} "
+                                 f"(batch elements {bad[:8]}{' ...' if len(bad) > 8 else ''}; running mass up to "
+                                 f"{float(self.running.max()):.3g}): "
                                  "pass a larger `max_steps`, or `values(partial=True)` to read the unfinished state")
         return self
 
     def values(self, partial:bool=False) -> dict:
-        """Integer memory and registers: as they are (hard) or their most probable values (soft). Raises `NotHaltedError`
-        if a run did not halt, unless `partial=True`."""
+        """Integer memory and registers: as they are (hard) or their most probable values (soft). Raises
+        `NotHaltedError` if a run did not halt, unless `partial=True`."""
         if not partial: self.check_halted()
         f = (lambda x: x) if self.hard else from_unit
         return dict(memory=f(self.memory), registers=f(self.registers))
@@ -112,14 +117,18 @@ class Encoded:
 
 # %% ../nbs/08_machine.ipynb #1c73ab2d
 class Machine:
-    "A differentiable register machine over values mod `n` with `registers` registers and `memory` cells; `alu` in `ALUS`."
+    """A differentiable register machine over values mod `n` with `registers` registers and `memory` cells; `alu` in
+    `ALUS`."""
     def __init__(self, n:int, registers:int, memory:int, alu:str='structured', device=None, dtype=torch.float32):
         for nm, v, lo in (('n', n, 2), ('registers', registers, 1), ('memory', memory, 1)):
             if not isinstance(v, int) or v < lo: raise ValueError(f"`{nm}` must be an int >= {lo}, got {v!r}")
-        if memory > n: raise ValueError(f"`memory` = {memory} > n = {n}: addresses are values mod n, so cells {n}.. could never be read or written")
+        if memory > n:
+            raise ValueError(f"`memory` = {memory} > n = {n}: addresses are values mod n, so cells {n}.. could never "
+                             f"be read or written")
         if alu not in ALUS: raise ValueError(f"`alu` must be one of {list(ALUS)}, got {alu!r}")
         if dtype not in (torch.float32, torch.float64):
-            raise ValueError(f"`dtype` must be torch.float32 or torch.float64, got {dtype}: in half precision the probabilities "
+            raise ValueError(f"`dtype` must be torch.float32 or torch.float64, got {dtype}: in half precision the "
+                             f"probabilities "
                              "underflow and the state turns to NaN (the lookups' sums need float32's range)")
         self.n, self.r, self.m, self.alu_name = n, registers, memory, alu
         self.device, self.dtype = torch.device(device) if device else default_device(), dtype
@@ -134,9 +143,12 @@ class Machine:
 
     def check_program(self, program:Program):
         "Raise naming `program` unless it was assembled for this machine's `n` and fits its registers."
-        if not isinstance(program, Program): raise TypeError(f"`program` must be a Program (see `assemble`), got {type(program).__name__}")
-        if program.n != self.n: raise ValueError(f"`program` was assembled for n={program.n}, the machine has n={self.n}")
-        if program.registers > self.r: raise ValueError(f"`program` uses {program.registers} registers, the machine has {self.r}")
+        if not isinstance(program, Program):
+            raise TypeError(f"`program` must be a Program (see `assemble`), got {type(program).__name__}")
+        if program.n != self.n:
+            raise ValueError(f"`program` was assembled for n={program.n}, the machine has n={self.n}")
+        if program.registers > self.r:
+            raise ValueError(f"`program` uses {program.registers} registers, the machine has {self.r}")
 
     def encode(self, program:Program) -> Encoded:
         "Check `program` against the machine and move it to its device and dtype."
@@ -153,13 +165,15 @@ class Machine:
         kind = T['op'] @ _KIND_MAT.to(T['op'])
         keep = 1 / (1 - kind[:, _K['halt']]).clamp_min(1e-30)[:, None]                 # condition on not halting
         run_kind = torch.cat([kind[:, :_K['halt']], torch.zeros_like(kind[:, :1])], -1) * keep
-        return Encoded(**T, kind=kind, run_kind=run_kind, run_alu=(T['op'] @ amap) * keep, alu_ops=list(ops), L=program.L)
+        return Encoded(**T, kind=kind, run_kind=run_kind, run_alu=(T['op'] @ amap) * keep, alu_ops=list(ops),
+                       L=program.L)
 
 # %% ../nbs/08_machine.ipynb #e266923b
 @patch
 def _dist(self:Machine, x:Tensor, count:int, name:str) -> Tensor:
     "Checked distributions `[B, count, n]` on the machine's device and dtype."
-    if x.shape[1:] != (count, self.n): raise ValueError(f"`{name}` distributions must be [B, {count}, {self.n}], got {tuple(x.shape)}")
+    if x.shape[1:] != (count, self.n):
+        raise ValueError(f"`{name}` distributions must be [B, {count}, {self.n}], got {tuple(x.shape)}")
     return check_distribution(x.to(self.device), name).to(self.dtype)
 
 @patch
@@ -168,7 +182,8 @@ def _inputs(self:Machine, memory, registers=None, soft:bool=True):
     distributions `[B, m, n]` / `[B, r, n]`, checked by `int_state` (as in `run_symbolic`). Returns distributions
     (`soft`) or integers (distributions read at their argmax)."""
     isdist = lambda x: torch.is_tensor(x) and x.is_floating_point() and x.dim() == 3
-    D = {nm: self._dist(x, k, nm) for nm, x, k in (('memory', memory, self.m), ('registers', registers, self.r)) if isdist(x)}
+    D = {nm: self._dist(x, k, nm) for nm, x, k in (('memory', memory, self.m),
+                                                   ('registers', registers, self.r)) if isdist(x)}
     M, R = int_state(D['memory'].argmax(-1) if 'memory' in D else memory,
                      D['registers'].argmax(-1) if 'registers' in D else registers, self.n, self.m, self.r, self.device)
     if not soft: return M, R
@@ -176,9 +191,9 @@ def _inputs(self:Machine, memory, registers=None, soft:bool=True):
 
 @patch
 def load(self:Machine, count:int, batch:int, soft:dict=None, fixed:dict=None, device=None) -> Tensor:
-    """Initial cells `[batch, count, n]` (registers: `count = r`; memory: `m`) for a network that feeds the machine: every
-    cell holds 0, except `fixed` (index -> int) and `soft` (index -> distribution `[batch, n]`, kept differentiable).
-    `device`: default the machine's."""
+    """Initial cells `[batch, count, n]` (registers: `count = r`; memory: `m`) for a network that feeds the machine:
+    every cell holds 0, except `fixed` (index -> int) and `soft` (index -> distribution `[batch, n]`, kept
+    differentiable). `device`: default the machine's."""
     soft, fixed = dict(soft or {}), dict(fixed or {})
     for i in list(soft) + list(fixed):
         if not 0 <= i < count: raise ValueError(f"cell index {i} out of range for {count} cells")
@@ -202,8 +217,10 @@ def step(self:Machine, prog:Encoded, M:Tensor, R:Tensor, c:Tensor):
     rho = c.sum(-1)                                                            # running mass [B]
     pi = c / rho.clamp_min(1e-30)[:, None]                                     # counter | running
     f_halt = pi @ prog.kind[:, _K['halt']]                                     # [B]
-    nh = pi * (1 - prog.kind[:, _K['halt']])                                  # normalised by its own sum, not 1 - f_halt:
-    pi = nh / nh.sum(-1, keepdim=True).clamp_min(1e-30)                        # line | not halting now (bounded when f_halt ~ 1)
+    # normalised by its own sum, not 1 - f_halt:
+    nh = pi * (1 - prog.kind[:, _K['halt']])
+    # line | not halting now (bounded when f_halt ~ 1)
+    pi = nh / nh.sum(-1, keepdim=True).clamp_min(1e-30)
     fl = pi @ prog.fields                                                      # expectations under the counter
     a, b, d, t = fl[:, :4 * r].view(B, 4, r).unbind(1)                         # [B, r] each
     kp = fl[:, 4 * r:4 * r + len(KINDS)]                                       # [B, kinds] | not halting now
@@ -237,10 +254,13 @@ def step(self:Machine, prog:Encoded, M:Tensor, R:Tensor, c:Tensor):
 @patch
 def run(self:Machine, program:Program, memory, registers=None, max_steps:int=1000, hard:bool=False, trace:bool=False,
         threshold:float=HALTED, check_every:int=1, control:Tensor=None) -> State:
-    """Run `program` on `memory` (ints `[B, m']` or distributions `[B, m, n]`) until every element halted (h >= `threshold`) or `max_steps`.
-    `control` `[T+1, B]` (a hard run's `trace['pc']`): the counter follows it instead of eq 6 ("hard control, soft data", below)."""
-    if not isinstance(max_steps, int) or max_steps < 1: raise ValueError(f"`max_steps` must be a positive int, got {max_steps!r}")
-    if not isinstance(check_every, int) or check_every < 1: raise ValueError(f"`check_every` must be a positive int, got {check_every!r}")
+    """Run `program` on `memory` (ints `[B, m']` or distributions `[B, m, n]`) until every element halted (h >=
+    `threshold`) or `max_steps`. `control` `[T+1, B]` (a hard run's `trace['pc']`): the counter follows it instead of
+    eq 6 ("hard control, soft data", below)."""
+    if not isinstance(max_steps, int) or max_steps < 1:
+        raise ValueError(f"`max_steps` must be a positive int, got {max_steps!r}")
+    if not isinstance(check_every, int) or check_every < 1:
+        raise ValueError(f"`check_every` must be a positive int, got {check_every!r}")
     if not threshold > 0: raise ValueError(f"`threshold` must be > 0 (above 1: run all `max_steps`), got {threshold!r}")
     if hard: return self.run_hard(program, memory, registers, max_steps, trace)
     prog = self.encode(program)
@@ -255,7 +275,8 @@ def run(self:Machine, program:Program, memory, registers=None, max_steps:int=100
             nxt, mass = control[min(k + 1, len(control) - 1)], c.sum(-1) + w_spill
             out = nxt >= prog.L
             w_spill = torch.where(out, mass, torch.zeros_like(mass))
-            c = torch.nn.functional.one_hot(nxt.clamp(max=prog.L - 1), prog.L).to(c) * torch.where(out, 0., mass)[:, None]
+            oh = torch.nn.functional.one_hot(nxt.clamp(max=prog.L - 1), prog.L).to(c)
+            c = oh * torch.where(out, 0., mass)[:, None]
         outM = outM + w_halt[:, None, None] * M + w_spill[:, None, None] * M2
         outR = outR + w_halt[:, None, None] * R + w_spill[:, None, None] * R2
         h = h + w_halt + w_spill
@@ -292,7 +313,8 @@ def run_hard(self:Machine, program:Program, memory, registers=None, max_steps:in
     writes, calls, writes_mem, halts = K('alu') | K('const') | K('read') | K('call'), K('call'), K('write'), K('halt')
     is_jump, is_jumpr, is_read = K('jump'), K('jumpr'), K('read')
     tr = dict(pc=[pc.clone()], registers=[R.clone()], memory=[M.clone()], halted=[halted.clone()]) if trace else None
-    put = lambda T, idx, mask, val: T.scatter_(1, idx[:, None], torch.where(mask, val, T.gather(1, idx[:, None])[:, 0])[:, None])
+    put = lambda T, idx, mask, val: T.scatter_(1, idx[:, None],
+                                               torch.where(mask, val, T.gather(1, idx[:, None])[:, 0])[:, None])
     for _ in range(max_steps):
         run = ~halted
         if not bool(run.any()): break
@@ -324,7 +346,8 @@ Machine.run_hard = run_hard
 
 # %% ../nbs/08_machine.ipynb #fdb01e31
 def plot_trace(state:State, program:Program=None, b:int=0, path=None, title:str=None, max_steps:int=None):
-    "Heatmaps of counter, registers and memory over time for batch element `b` of a traced run; saved to `path` if given."
+    """Heatmaps of counter, registers and memory over time for batch element `b` of a traced run; saved to `path` if
+    given."""
     import matplotlib.pyplot as plt
     tr = state.trace
     if tr is None: raise ValueError("`state` has no trace: run with `trace=True`")
@@ -340,22 +363,29 @@ def plot_trace(state:State, program:Program=None, b:int=0, path=None, title:str=
         rconf, regs = tr['registers'][:T, b].detach().max(-1); mconf, mem = tr['memory'][:T, b].detach().max(-1)
         regs, mem, h = regs.float(), mem.float(), tr['halted'][:T, b]
     L = pc.shape[1]
-    fig, axs = plt.subplots(4, 1, figsize=(min(18, 4 + T * 0.12), 3 + 0.22 * (L + regs.shape[1] + mem.shape[1])), sharex=True,
-                            gridspec_kw=dict(height_ratios=[L, regs.shape[1], mem.shape[1], 3]))
+    fig, axs = plt.subplots(4, 1, figsize=(min(18, 4 + T * 0.12), 3 + 0.22 * (L + regs.shape[1] + mem.shape[1])),
+                            sharex=True, gridspec_kw=dict(height_ratios=[L, regs.shape[1], mem.shape[1], 3]))
     axs[0].imshow(pc.T.detach().cpu().numpy(), aspect='auto', cmap='Greys', vmin=0, vmax=1, interpolation='nearest')
     if program is not None:
         src = [l for l in program.to_source().splitlines() if not l.endswith(':')]
         at = {v: k for k, v in program.labels.items()}
-        axs[0].set_yticks(range(L), [f"{l:2d} {at.get(l, '')+': ' if l in at else ''}{src[l].strip().split('#')[0]}" for l in range(L)], fontsize=7)
+        axs[0].set_yticks(range(L),
+                          [f"{l:2d} {at.get(l, '') + ': ' if l in at else ''}{src[l].strip().split('#')[0]}"
+                           for l in range(L)],
+                          fontsize=7)
     axs[0].set_ylabel('counter c')
     for ax, vals, conf, name in ((axs[1], regs, rconf, 'registers R'), (axs[2], mem, mconf, 'memory M')):
-        ax.imshow(vals.T.cpu().numpy(), aspect='auto', cmap='viridis', interpolation='nearest', alpha=None if conf is None else conf.T.detach().clamp(0, 1).cpu().numpy())
-        ax.set_yticks(range(vals.shape[1]), [f"{'r' if name[0] == 'r' else 'M'}{k}" for k in range(vals.shape[1])], fontsize=7)
+        ax.imshow(vals.T.cpu().numpy(), aspect='auto', cmap='viridis', interpolation='nearest',
+                  alpha=None if conf is None else conf.T.detach().clamp(0, 1).cpu().numpy())
+        ax.set_yticks(range(vals.shape[1]), [f"{'r' if name[0] == 'r' else 'M'}{k}" for k in range(vals.shape[1])],
+                      fontsize=7)
         ax.set_ylabel(name)
         if T <= 60:
             for t in range(T):
-                for k in range(vals.shape[1]): ax.text(t, k, int(vals[t, k]), ha='center', va='center', fontsize=6, color='w')
-    axs[3].plot(h.detach().cpu().numpy(), color='tab:red'); axs[3].set_ylim(-0.05, 1.05); axs[3].set_ylabel('halted h'); axs[3].set_xlabel('step')
+                for k in range(vals.shape[1]):
+                    ax.text(t, k, int(vals[t, k]), ha='center', va='center', fontsize=6, color='w')
+    axs[3].plot(h.detach().cpu().numpy(), color='tab:red'); axs[3].set_ylim(-0.05, 1.05)
+    axs[3].set_ylabel('halted h'); axs[3].set_xlabel('step')
     fig.suptitle(title or 'trace'); fig.tight_layout()
     if path is not None: fig.savefig(path, dpi=110)
     return fig

@@ -1,4 +1,4 @@
-"""The paper's preliminary studies (section 4.1) use a minimal network, one layer before the frozen differentiable computer and one after, trained on answers only. This notebook builds those networks, their datasets and their training loop.
+"""Minimal networks around the frozen computer (section 4.1): their datasets and their training loop.
 
 Docs: https://diffreg.github.io/diffreg/minimal.html.md"""
 
@@ -43,7 +43,8 @@ def arithmetic_split(n:int, ops=TASK_OPS, test_frac:float=0.3, seed:int=0) -> di
 
 # %% ../nbs/12_minimal.ipynb #04d178f2
 def identity_readout(n:int, trainable:bool=True) -> nn.Linear:
-    "The layer after the computer: `Linear(n, n)` starting as the identity (a pass-through of the answer's log-probabilities)."
+    """The layer after the computer: `Linear(n, n)` starting as the identity (a pass-through of the answer's
+    log-probabilities)."""
     lin = nn.Linear(n, n)
     with torch.no_grad(): lin.weight.copy_(torch.eye(n)); lin.bias.zero_()
     return lin.requires_grad_(trainable)
@@ -68,7 +69,8 @@ class MinimalNet(nn.Module):
     def forward(self, X:Tensor) -> Tensor:
         "`X` `[B, 3]` ints (x, y, op index) -> answer logits `[B, n]`."
         n = self.n
-        h = self.before(torch.cat([F.one_hot(X[:, 0], n), F.one_hot(X[:, 1], n), F.one_hot(X[:, 2], self.k)], -1).float())
+        h = self.before(torch.cat([F.one_hot(X[:, 0], n), F.one_hot(X[:, 1], n), F.one_hot(X[:, 2], self.k)],
+                                  -1).float())
         a, b, f = h[:, :n].softmax(-1), h[:, n:2 * n].softmax(-1), h[:, 2 * n:].softmax(-1)
         return self.after(self.alu(f, a, b).clamp_min(1e-9).log())
 
@@ -80,7 +82,8 @@ class RoutingNet(nn.Module):
         g = torch.Generator().manual_seed(seed)
         self.task_ops = list(task_ops)
         self.route = nn.Parameter(0.1 * torch.randn(2, n_slots, generator=g))          # operand a, b over slots
-        self.select = nn.Parameter(0.1 * torch.randn(len(task_ops), len(task_ops), generator=g))   # task op -> registry op
+        # task op -> registry op
+        self.select = nn.Parameter(0.1 * torch.randn(len(task_ops), len(task_ops), generator=g))
 
     def operands(self, slots:Tensor, op:Tensor):
         "`slots` `[B, S, E]`, `op` `[B]` -> `(f [B, K], a [B, E], b [B, E])`."
@@ -102,7 +105,8 @@ def batches(N:int, bs:int, g:torch.Generator):
     perm = torch.randperm(N, generator=g)
     for i in range(0, N, bs): yield perm[i:i + bs]
 
-def train_minimal(model:nn.Module, forward, data:dict, epochs:int, lr:float=1e-2, bs:int=32, seed:int=0, desc:str='train', eval_every:int=1) -> pd.DataFrame:
+def train_minimal(model:nn.Module, forward, data:dict, epochs:int, lr:float=1e-2, bs:int=32, seed:int=0,
+                  desc:str='train', eval_every:int=1) -> pd.DataFrame:
     "Train `model` with `forward(X) -> logits` on `data['train']`; per-epoch loss/accuracy on train and test."
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
@@ -123,7 +127,8 @@ def train_minimal(model:nn.Module, forward, data:dict, epochs:int, lr:float=1e-2
         if ep % eval_every == 0 or ep == epochs:
             model.eval()
             (trl, tra), (tel, tea) = evaluate(*data['train']), evaluate(*data['test'])
-            rows.append(dict(epoch=ep, train_loss=trl, train_acc=tra, test_loss=tel, test_acc=tea, seconds=time.time() - t0))
+            rows.append(dict(epoch=ep, train_loss=trl, train_acc=tra, test_loss=tel, test_acc=tea,
+                             seconds=time.time() - t0))
             bar.set_postfix(train_acc=f"{tra:.3f}", test_acc=f"{tea:.3f}")
     return pd.DataFrame(rows)
 
@@ -132,9 +137,10 @@ from .library import link
 from .machine import Machine
 
 class ProgramNet(nn.Module):
-    "Dense layer -> soft input registers -> the machine running library function `program` -> dense layer on `out_register`."
-    def __init__(self, n:int, program:str, n_inputs:int, in_registers, out_register:int, fixed:dict=None, max_steps:int=1000,
-                 memory:int=1, seed:int=0, device=None, train_after:bool=True):
+    """Dense layer -> soft input registers -> the machine running library function `program` -> dense layer on
+    `out_register`."""
+    def __init__(self, n:int, program:str, n_inputs:int, in_registers, out_register:int, fixed:dict=None,
+                 max_steps:int=1000, memory:int=1, seed:int=0, device=None, train_after:bool=True):
         super().__init__()
         torch.manual_seed(seed)
         self.n, self.n_inputs, self.in_registers, self.out_register = n, n_inputs, list(in_registers), out_register

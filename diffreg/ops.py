@@ -1,4 +1,4 @@
-"""The one registry of ALU operations: each op's name, arity, integer function and doc. The circuits (`02`) and the lookup tables (`03`) are two implementations of these same ops and attach themselves to it.
+"""The one registry of ALU operations (name, arity, integer function); circuits and tables implement it.
 
 Docs: https://diffreg.github.io/diffreg/ops.html.md"""
 

@@ -1,4 +1,4 @@
-"""`make reproduce` = `python -m diffreg.pipeline --scale cpu`: papermill re-runs every experiment notebook in order and regenerates `figures/` and `tables/`.
+"""`make reproduce`: papermill re-runs every experiment notebook and regenerates `figures/` and `tables/`.
 
 Docs: https://diffreg.github.io/diffreg/pipeline.html.md"""
 
@@ -22,7 +22,8 @@ class NotebookFailed(RuntimeError):
     "An experiment notebook failed; the message names the notebook and the cell."
 
 def resolve_notebooks(notebooks, root) -> list:
-    "Paths of `notebooks` (paths, or names under `<root>/nbs`), every one an experiment notebook; else one error naming them all."
+    """Paths of `notebooks` (paths, or names under `<root>/nbs`), every one an experiment notebook; else one error
+    naming them all."""
     out, bad = [], []
     for nb in notebooks:
         p = Path(nb)
@@ -51,12 +52,14 @@ def _status(out:Path, update:bool=False, **kw):
 
 # %% ../nbs/93_pipeline.ipynb #1237951a
 def run_pipeline(scale:str='cpu', notebooks=None, runs=None, promote:bool=None, root=None, log=None) -> list:
-    "Run the experiment `notebooks` (default all) with papermill at `scale`; return `[(name, seconds)]`; raise `NotebookFailed`."
+    """Run the experiment `notebooks` (default all) with papermill at `scale`; return `[(name, seconds)]`; raise
+    `NotebookFailed`."""
     import papermill as pm
     log = log or (lambda s: print(s, flush=True))
     if scale not in SCALE_NAMES: raise ValueError(f"`scale` must be one of {SCALE_NAMES}, got {scale!r}")
     root = Path(root or project_root())
-    notebooks = resolve_notebooks(notebooks or experiment_notebooks(root / 'nbs'), root)   # every one checked before any runs
+    # every one checked before any runs
+    notebooks = resolve_notebooks(notebooks or experiment_notebooks(root / 'nbs'), root)
     out = Path(runs or root / 'runs') / scale
     staging = out / 'results'
     if staging.exists(): shutil.rmtree(staging)
@@ -90,14 +93,16 @@ def run_pipeline(scale:str='cpu', notebooks=None, runs=None, promote:bool=None, 
         _promote(staging, root)
         from diffreg.report import write_report
         write_report(root, root / 'tables' / 'REPORT.md')
-        for nb in notebooks: render_html(out / nb.name, root / 'html', source=nb)   # markdown from the notebook that ran
+        # markdown from the notebook that ran
+        for nb in notebooks: render_html(out / nb.name, root / 'html', source=nb)
         log(f"figures/ and tables/ updated from the {scale} run; tables/REPORT.md rewritten")
     else: log("(smoke results are not promoted over the committed ones; pass --promote to do so)")
     return times
 
 # %% ../nbs/93_pipeline.ipynb #ebecaf30
 def refresh_markdown(executed, source):
-    "Notebook `executed` with its markdown from `source` (both `nbformat` nodes; cells matched by id); code cells untouched."
+    """Notebook `executed` with its markdown from `source` (both `nbformat` nodes; cells matched by id); code cells
+    untouched."""
     import copy
     out, by_id = copy.deepcopy(executed), {c.get('id'): c for c in source.cells}
     cells, have = [], {c.get('id') for c in out.cells}
@@ -107,7 +112,8 @@ def refresh_markdown(executed, source):
         cells.append(c)
     for i, s in enumerate(source.cells):                 # markdown added to the source after the run
         if s.cell_type != 'markdown' or s.get('id') in have: continue
-        prev = next((source.cells[j].get('id') for j in range(i - 1, -1, -1) if source.cells[j].get('id') in have), None)
+        prev = next((source.cells[j].get('id') for j in range(i - 1, -1, -1) if source.cells[j].get('id') in have),
+                    None)
         at = next((k + 1 for k, c in enumerate(cells) if c.get('id') == prev), 0)
         cells.insert(at, copy.deepcopy(s)); have.add(s.get('id'))
     out.cells = cells
@@ -128,28 +134,38 @@ def render_html(executed:Path, out_dir:Path, source:Path=None) -> Path:
 
 # %% ../nbs/93_pipeline.ipynb #f4862818
 def promotable_html(scale:str, runs=None, promote:bool=False, root=None) -> list:
-    """The executed notebooks of `runs/<scale>/` that `--html-only` may render over the committed `html/`: the same guard
-    as a run's promotion (not `smoke` unless `promote`; only a run whose every notebook succeeded). `RuntimeError` otherwise."""
+    """The executed notebooks of `runs/<scale>/` that `--html-only` may render over the committed `html/`: the same
+    guard as a run's promotion (not `smoke` unless `promote`; only a run whose every notebook succeeded).
+    `RuntimeError` otherwise."""
     root = Path(root or project_root())
     out = Path(runs or root / 'runs') / scale
-    if scale == 'smoke' and not promote: raise RuntimeError("smoke results are not promoted over the committed html/; pass --promote to do so")
+    if scale == 'smoke' and not promote:
+        raise RuntimeError("smoke results are not promoted over the committed html/; pass --promote to do so")
     p = out / 'status.json'
-    if not p.exists(): raise RuntimeError(f"{out} holds no finished pipeline run (no status.json): run `python -m diffreg.pipeline --scale {scale}` first")
+    if not p.exists():
+        raise RuntimeError(f"{out} holds no finished pipeline run (no status.json): run `python -m diffreg.pipeline "
+                           f"--scale {scale}` first")
     st = json.loads(p.read_text())
     if not st.get('finished'):
-        raise RuntimeError(f"the {scale} run in {out} did not finish (" + (f"{st['failed']} failed" if st.get('failed') else 'interrupted') +
-                           "): its notebooks are not promoted, so neither is their html")
+        why = f"{st['failed']} failed" if st.get('failed') else 'interrupted'
+        raise RuntimeError(f"the {scale} run in {out} did not finish ({why}): its notebooks are not promoted, "
+                           "so neither is their html")
     return [out / n for n in st['ok']]
 
 # %% ../nbs/93_pipeline.ipynb #20937379
 def cli() -> argparse.ArgumentParser:
     "The command line of `python -m diffreg.pipeline`."
-    p = argparse.ArgumentParser(prog='python -m diffreg.pipeline', description='Re-run the experiment notebooks with papermill.',
+    p = argparse.ArgumentParser(prog='python -m diffreg.pipeline',
+                                description='Re-run the experiment notebooks with papermill.',
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument('--scale', default='cpu', choices=SCALE_NAMES, help='the papermill `scale` parameter of every notebook')
-    p.add_argument('--promote', action='store_true', help='copy smoke-scale results (and html) over the committed ones too')
-    p.add_argument('--html-only', action='store_true', help='only render the executed notebooks of the last finished runs/<scale>/ run to html/ (markdown from nbs/)')
-    p.add_argument('notebooks', nargs='*', default=[], help='notebooks to run, paths or names under nbs/ (empty: every experiment notebook)')
+    p.add_argument('--scale', default='cpu', choices=SCALE_NAMES,
+                   help='the papermill `scale` parameter of every notebook')
+    p.add_argument('--promote', action='store_true', help='copy smoke-scale results (and html) over the committed '
+                                                          'ones too')
+    p.add_argument('--html-only', action='store_true', help='only render the executed notebooks of the last finished '
+                                                            'runs/<scale>/ run to html/ (markdown from nbs/)')
+    p.add_argument('notebooks', nargs='*', default=[], help='notebooks to run, paths or names under nbs/ (empty: '
+                                                            'every experiment notebook)')
     return p
 
 def main(argv=None):

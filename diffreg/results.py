@@ -1,4 +1,4 @@
-"""Paths for figures and tables, and writers that save every table as CSV and Markdown; results of test runs never touch the committed ones.
+"""Where figures, tables and report summaries are written; test runs never touch the committed ones.
 
 Docs: https://diffreg.github.io/diffreg/results.html.md"""
 
@@ -43,7 +43,8 @@ def figure_path(name:str) -> Path: "Path of figure `name` (folder created)."; re
 def table_path(name:str) -> Path: "Path of table `name` (folder created)."; return _path('tables', name)
 
 def save_table(df, name:str, floatfmt:str='.4g', note:str=None):
-    "Write DataFrame `df` as `tables/{name}.csv` and `tables/{name}.md` (with an optional note under the table); return the Markdown."
+    """Write DataFrame `df` as `tables/{name}.csv` and `tables/{name}.md` (with an optional note under the table);
+    return the Markdown."""
     df.to_csv(table_path(f'{name}.csv'), index=False)
     md = df.to_markdown(index=False, floatfmt=floatfmt)
     if note: md = md + '\n\n' + note
@@ -54,12 +55,16 @@ def save_table(df, name:str, floatfmt:str='.4g', note:str=None):
 SUMMARY_KEYS = ('experiment', 'paper', 'ours', 'configuration', 'wall', 'why')
 
 def check_summary(rows, name:str='summary') -> list:
-    "Raise `ValueError` naming the row and key unless `rows` is a non-empty list of dicts with exactly `SUMMARY_KEYS`, all strings."
-    if not isinstance(rows, list) or not rows: raise ValueError(f"{name}: a summary is a non-empty list of rows, got {rows!r}")
+    """Raise `ValueError` naming the row and key unless `rows` is a non-empty list of dicts with exactly
+    `SUMMARY_KEYS`, all strings."""
+    if not isinstance(rows, list) or not rows:
+        raise ValueError(f"{name}: a summary is a non-empty list of rows, got {rows!r}")
     for i, r in enumerate(rows):
         if not isinstance(r, dict): raise ValueError(f"{name}: row {i} is not a dict: {r!r}")
         missing, extra = [k for k in SUMMARY_KEYS if k not in r], sorted(set(r) - set(SUMMARY_KEYS))
-        if missing or extra: raise ValueError(f"{name}: row {i} lacks {missing} / has unknown {extra}; the keys are {list(SUMMARY_KEYS)}")
+        if missing or extra:
+            raise ValueError(f"{name}: row {i} lacks {missing} / has unknown {extra}; "
+                             f"the keys are {list(SUMMARY_KEYS)}")
         bad = [k for k in SUMMARY_KEYS if not isinstance(r[k], str)]
         if bad: raise ValueError(f"{name}: row {i}: {bad} must be strings (format numbers where the row is made)")
     return rows

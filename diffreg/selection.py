@@ -1,4 +1,4 @@
-"""With the calculator and the sorter in one library, the augmented Llama must pick the program a sentence asks for, learned from answers only; the selection accuracy per parser.
+"""With the calculator and the sorter in one library, the augmented Llama learns which program a sentence asks for.
 
 Docs: https://diffreg.github.io/diffreg/selection.html.md"""
 
@@ -11,17 +11,24 @@ __all__ = ['WHY_SELECT', 'selection_summary']
 import pandas as pd
 
 # %% ../nbs/24_selection.ipynb #0f38a7d9
-WHY_SELECT = {'pointer+span': "ours: each program reads its own inputs (numbers / characters), so a program's answer can be right early and the selection has a signal",
-              'attention': "one shared read-out must learn numbers and letters before either program answers right; until then the answer gives the selection no signal"}
+WHY_SELECT = {'pointer+span': "ours: each program reads its own inputs (numbers / characters), so a program's answer "
+                              "can be right early and the selection has a signal",
+              'attention': "one shared read-out must learn numbers and letters before either program answers right; "
+                           "until then the answer gives the selection no signal"}
 
 def selection_summary(log:pd.DataFrame) -> list:
     "The report's rows for program selection (`save_summary`), one per parser of `log` (this notebook's)."
     out = []
     for c, d in log.groupby('config', sort=False):
         d = d.sort_values('step')
-        out.append(dict(experiment=f'Program selection, calculator or sorter ({c})', paper='described, no number reported',
-                        ours=f"{100 * d.test_select_acc.iloc[-1]:.1f} % right program, {100 * d.test_acc.iloc[-1]:.1f} % right answer "
-                             f"(held-out phrasing {100 * d.heldout_select_acc.iloc[-1]:.1f} / {100 * d.heldout_acc.iloc[-1]:.1f} %) after {int(d.step.iloc[-1])} steps",
-                        configuration=f"{d.model.iloc[0]}, {int(d.n_train.iloc[0])} sentences, batch {int(d.bs.iloc[0])}, lr {d.lr.iloc[0]:g}, head lr {d.head_lr.iloc[0]:g}, scale {d.scale.iloc[0]}, seed {d.seed.iloc[0]} (24_selection)",
+        out.append(dict(experiment=f'Program selection, calculator or sorter ({c})',
+                        paper='described, no number reported',
+                        ours=f"{100 * d.test_select_acc.iloc[-1]:.1f} % right program, "
+                             f"{100 * d.test_acc.iloc[-1]:.1f} % right answer "
+                             f"(held-out phrasing {100 * d.heldout_select_acc.iloc[-1]:.1f} / "
+                             f"{100 * d.heldout_acc.iloc[-1]:.1f} %) after {int(d.step.iloc[-1])} steps",
+                        configuration=f"{d.model.iloc[0]}, {int(d.n_train.iloc[0])} sentences, batch "
+                                      f"{int(d.bs.iloc[0])}, lr {d.lr.iloc[0]:g}, head lr {d.head_lr.iloc[0]:g}, "
+                                      f"scale {d.scale.iloc[0]}, seed {d.seed.iloc[0]} (24_selection)",
                         wall=f"{d.wall_s.iloc[-1] / 60:.0f} min", why=WHY_SELECT.get(c, '')))
     return out

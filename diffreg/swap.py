@@ -1,4 +1,4 @@
-"""A network trained with the easily learned lookup table drives the general binary circuit, unchanged, on numbers far beyond the table's range: the paper's central insight (section 4.1).
+"""A network trained with the lookup table drives the binary circuit, unchanged, far beyond the table's range (4.1).
 
 Docs: https://diffreg.github.io/diffreg/swap.html.md"""
 
@@ -50,5 +50,7 @@ def swap_summary(swap, wall:str, n:int, scale:str, seed:int) -> list:
     "The report's row for the swap (`save_summary`), from this notebook's table `swap`."
     r = swap[swap.model == 'trained with table, swapped'].iloc[0]
     return [dict(experiment='Swap: table-trained, circuit at test time (16-bit)', paper='proposed, no number',
-                 ours=f"{100 * r.beyond_range_16bit_acc:.1f} % ({100 * r.beyond_range_16bit_acc_hardened:.0f} % with argmax routing)",
-                 configuration=f'routing network, mod {n} training, {scale} scale, seed {seed} (15_swap)', wall=wall, why='the paper states the idea; we measure it')]
+                 ours=f"{100 * r.beyond_range_16bit_acc:.1f} % ({100 * r.beyond_range_16bit_acc_hardened:.0f} % with "
+                      f"argmax routing)",
+                 configuration=f'routing network, mod {n} training, {scale} scale, seed {seed} (15_swap)', wall=wall,
+                 why='the paper states the idea; we measure it')]

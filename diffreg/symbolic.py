@@ -1,4 +1,4 @@
-"""A plain-Python interpreter of the instruction set on integers, written for clarity: the specification that the hard and the soft machine must match.
+"""A plain-Python interpreter of the instruction set on integers: the specification both machines must match.
 
 Docs: https://diffreg.github.io/diffreg/symbolic.html.md"""
 
@@ -33,7 +33,8 @@ def step_symbolic(line, M:list, R:list, pc:int, n:int):
     return pc + 1, False
 
 def run_one_symbolic(lines:list, memory:list, registers:list, n:int, max_steps:int) -> dict:
-    "Run `lines` (resolved `Line`s) from `pc = 0` on one memory/register list; return the final state as a dict of ints."
+    """Run `lines` (resolved `Line`s) from `pc = 0` on one memory/register list; return the final state as a dict of
+    ints."""
     M, R, pc, steps, halted = list(memory), list(registers), 0, 0, False
     while not halted and steps < max_steps:
         pc, halted = step_symbolic(lines[pc], M, R, pc, n)
@@ -47,21 +48,26 @@ def _rows(x, name:str) -> torch.Tensor:
     if torch.is_tensor(x): t = x
     else:
         try: t = torch.as_tensor(x)
-        except (ValueError, TypeError, RuntimeError) as e: raise ValueError(f"`{name}` must be a rectangular [B, k] array of ints: {e}") from None
+        except (ValueError, TypeError, RuntimeError) as e:
+            raise ValueError(f"`{name}` must be a rectangular [B, k] array of ints: {e}") from None
     if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
-        raise TypeError(f"`{name}` must hold integers, got dtype {t.dtype} (soft inputs are distributions [B, k, n], for `Machine.run`)")
+        raise TypeError(f"`{name}` must hold integers, got dtype {t.dtype} (soft inputs are distributions [B, k, n], "
+                        f"for `Machine.run`)")
     if t.dim() != 2: raise ValueError(f"`{name}` must be integers [B, k], got shape {tuple(t.shape)}")
     if t.shape[0] == 0: raise ValueError(f"`{name}` is an empty batch (B = 0)")
     return t.long()
 
 def int_state(memory, registers, n:int, m:int, r:int, device=None) -> tuple:
-    """Checked integer memory `[B, m]` and registers `[B, r]` from `memory` `[B, m' <= m]` and `registers` `[B, r' <= r]`
-    (None: zeros), zero-padded; every value in `[0, n)`. The one input check of `run_symbolic` and `Machine.run`."""
+    """Checked integer memory `[B, m]` and registers `[B, r]` from `memory` `[B, m' <= m]` and `registers`
+    `[B, r' <= r]` (None: zeros), zero-padded; every value in `[0, n)`. The one input check of `run_symbolic` and
+    `Machine.run`."""
     M = _rows(memory, 'memory').to(device)
-    R = torch.zeros(M.shape[0], r, dtype=torch.long, device=device) if registers is None else _rows(registers, 'registers').to(device)
+    if registers is None: R = torch.zeros(M.shape[0], r, dtype=torch.long, device=device)
+    else: R = _rows(registers, 'registers').to(device)
     for x, name, k in ((M, 'memory', m), (R, 'registers', r)):
         if x.shape[1] > k: raise ValueError(f"`{name}` has {x.shape[1]} cells but the machine has {k}")
-    if R.shape[0] != M.shape[0]: raise ValueError(f"`registers` has batch {R.shape[0]} but `memory` has batch {M.shape[0]}")
+    if R.shape[0] != M.shape[0]:
+        raise ValueError(f"`registers` has batch {R.shape[0]} but `memory` has batch {M.shape[0]}")
     pad = lambda x, k, name: torch.nn.functional.pad(check_int_range(x, 0, n, name), (0, k - x.shape[1]))
     return pad(M, m, 'memory'), pad(R, r, 'registers')
 
@@ -71,12 +77,15 @@ def run_symbolic(program:Program, memory, registers=None, n:int=None, max_steps:
     """Reference run of `program` on integer `memory` `[B, m']` (and `registers` `[B, r']`), checked and padded by
     `int_state` to `memory_size` cells (default `m'`) and `n_registers` registers (default the program's): dict of
     `memory, registers, pc, halted, steps`."""
-    if not isinstance(program, Program): raise TypeError(f"`program` must be a Program (see `assemble`), got {type(program).__name__}")
+    if not isinstance(program, Program):
+        raise TypeError(f"`program` must be a Program (see `assemble`), got {type(program).__name__}")
     n = program.n if n is None else n
     if n != program.n: raise ValueError(f"`n`={n} but the program was assembled for n={program.n}")
-    if not isinstance(max_steps, int) or max_steps < 1: raise ValueError(f"`max_steps` must be a positive int, got {max_steps!r}")
+    if not isinstance(max_steps, int) or max_steps < 1:
+        raise ValueError(f"`max_steps` must be a positive int, got {max_steps!r}")
     r = program.registers if n_registers is None else n_registers
-    if r < program.registers: raise ValueError(f"`n_registers` = {r} but the program uses {program.registers} registers")
+    if r < program.registers:
+        raise ValueError(f"`n_registers` = {r} but the program uses {program.registers} registers")
     m = memory_size if memory_size is not None else _rows(memory, 'memory').shape[1]
     if not isinstance(m, int) or m < 1: raise ValueError(f"`memory_size` must be a positive int, got {m!r}")
     M, R = int_state(memory, registers, n, m, r)

@@ -1,4 +1,4 @@
-"""A minimal network routes two numbers into the compiled sequential Fibonacci program, which the soft machine runs for $8d$ steps; trained on answers only, at depths 1..6 in bases 128 and 256 as in the paper, then to depth 12. The paper's "statistical traps" are a gradient that vanishes exponentially with depth at initialisation; a depth curriculum removes them.
+"""Computation depth against trainability: a minimal network feeding compiled Fibonacci in the soft machine (Table 1).
 
 Docs: https://diffreg.github.io/diffreg/table1.html.md"""
 
@@ -22,10 +22,14 @@ def fib_answer(a:int, b:int, depth:int, n:int) -> int:
 
 def fib_split(n:int, depth:int, n_train:int, n_test:int, seed:int=0) -> dict:
     """Pairs (a, b) < n and answers $a_d$. The test pairs are the first `n_test` of one seeded permutation of all n*n
-    pairs, whatever `depth` and `n_train`; training pairs come after them, so no training pair at any depth or size is a test pair."""
-    if n_train + n_test > n * n: raise ValueError(f"`n_train` + `n_test` = {n_train + n_test} exceeds the {n * n} pairs")
+    pairs, whatever `depth` and `n_train`; training pairs come after them, so no training pair at any depth or size
+    is a test pair."""
+    if n_train + n_test > n * n:
+        raise ValueError(f"`n_train` + `n_test` = {n_train + n_test} exceeds the {n * n} pairs")
     pairs = random.Random(seed).sample(range(n * n), n * n)
-    def mk(ps): return torch.tensor([(p // n, p % n) for p in ps]), torch.tensor([fib_answer(p // n, p % n, depth, n) for p in ps])
+    def mk(ps):
+        xy = [(p // n, p % n) for p in ps]
+        return torch.tensor(xy), torch.tensor([fib_answer(x, y, depth, n) for x, y in xy])
     return dict(test=mk(pairs[:n_test]), train=mk(pairs[n_test:n_test + n_train]))
 
 def fib_net(n:int, depth:int, seed:int=0) -> ProgramNet:
@@ -72,9 +76,13 @@ def table1_summary(wide, wall:str, scale:str, seed:int) -> list:
             ours, scratch = r[f'curriculum b{n}'].iloc[0], r[f'scratch b{n}'].iloc[0]
             p = paper[d - 1] if paper else None
             why = ('not in the paper' if p is None else
-                   'at or above the paper: the depth curriculum removes the vanishing initial gradient' if ours >= p else 'below the paper')
-            if scratch < 50: why += f'; from scratch {scratch:.1f} % (the gradient at init vanishes geometrically with depth)'
+                   'at or above the paper: the depth curriculum removes the vanishing initial gradient'
+                   if ours >= p else
+                   'below the paper')
+            if scratch < 50:
+                why += f'; from scratch {scratch:.1f} % (the gradient at init vanishes geometrically with depth)'
             out.append(dict(experiment=f'Table 1, base {n}, depth {d}', paper='-' if p is None else f'{p:.2f}',
-                            ours=f'{ours:.2f} (scratch {scratch:.2f})', configuration=f'minimal network, {scale} scale, seed {seed} (14_table1)',
-                            wall=wall, why=why))
+                            ours=f'{ours:.2f} (scratch {scratch:.2f})',
+                            configuration=f'minimal network, {scale} scale, seed {seed} (14_table1)', wall=wall,
+                            why=why))
     return out

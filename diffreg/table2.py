@@ -1,4 +1,4 @@
-"""The augmented Llama sorts the letters of 8-, 10- and 12-letter strings by feeding them into the compiled insertion sort on the soft machine; both parsers beside the text baseline and the paper's 36.54 / 35.03 / 33.36 %; then, with the calculator and the sorter both in the library, it must select the right one.
+"""The augmented Llama sorts 8, 10 and 12 letters with the compiled insertion sort, beside a text baseline (Table 2).
 
 Docs: https://diffreg.github.io/diffreg/table2.html.md"""
 
@@ -15,7 +15,8 @@ from .augmented_calculator import WHY_43
 PAPER_TABLE2 = {8: 36.54, 10: 35.03, 12: 33.36}
 
 def table2_summary(t2:pd.DataFrame, res:pd.DataFrame) -> list:
-    "The report's rows for Table 2 (`save_summary`), one per length of `t2`, with the runs `res` they come from (this notebook's)."
+    """The report's rows for Table 2 (`save_summary`), one per length of `t2`, with the runs `res` they come from
+    (this notebook's)."""
     out = []
     for k, paper in PAPER_TABLE2.items():
         r, w = t2[t2.length == k], res[res.length == k]
@@ -23,8 +24,10 @@ def table2_summary(t2:pd.DataFrame, res:pd.DataFrame) -> list:
         cfgs = [c for c in ('span', 'last', 'attention', 'text') if c in r]
         heads = ', '.join(f"{c} {h:g}" for c, h in zip(w.config, w.head_lr) if pd.notna(h))
         out.append(dict(experiment=f'Table 2, sorting {k} letters', paper=f'{paper:.2f}',
-                        ours=', '.join(f"{c} {r[c].iloc[0]:.2f}" + (f" (held-out {r[c + ' held-out'].iloc[0]:.2f})" if c + ' held-out' in r else '') for c in cfgs),
-                        configuration=f"{w.model.iloc[0]}, {int(w.n_train.iloc[0])} sentences, batch {int(w.bs.iloc[0])}, lr {w.lr.iloc[0]:g} "
+                        ours=', '.join(f"{c} {r[c].iloc[0]:.2f}" + (f" (held-out {r[c + ' held-out'].iloc[0]:.2f})"
+                                                                 if c + ' held-out' in r else '') for c in cfgs),
+                        configuration=f"{w.model.iloc[0]}, {int(w.n_train.iloc[0])} sentences, batch "
+                                      f"{int(w.bs.iloc[0])}, lr {w.lr.iloc[0]:g} "
                                       f"(head lr {heads}), scale {w.scale.iloc[0]}, seed {w.seed.iloc[0]} (23_table2)",
                         wall=', '.join(f"{c} {s / 60:.0f}" for c, s in zip(w.config, w.wall_s)) + ' min',
                         why=' / '.join(f"{c}: {WHY_43[c]}" for c in cfgs)))

@@ -1,4 +1,4 @@
-"""Deterministic generators and files in `data/` for the paper's section 4.3 tasks: natural-language arithmetic mod 128 and mod 256, sorting strings of 8, 10 and 12 lowercase letters, and a mixture of both that asks the model to select the right library program; 70 % train, disjoint splits, held-out phrasings.
+"""The section 4.3 tasks, each defined once: arithmetic mod 128 and 256, sorting letters, and program selection.
 
 Docs: https://diffreg.github.io/diffreg/tasks.html.md"""
 
@@ -17,13 +17,15 @@ from .language_data import arithmetic_sentences, write_jsonl, read_jsonl, data_d
 from .augment import Calculator, MachineProgram
 
 # %% ../nbs/19_tasks.ipynb #6a51a54e
-SORT_TEMPLATES = ['Sort the string "{s}"', 'Sort the letters of "{s}" alphabetically.', 'Put the characters of "{s}" in order',
-                  'Arrange "{s}" in alphabetical order.', 'What is "{s}" with its letters sorted?', 'Please sort "{s}".']
+SORT_TEMPLATES = ['Sort the string "{s}"', 'Sort the letters of "{s}" alphabetically.',
+                  'Put the characters of "{s}" in order', 'Arrange "{s}" in alphabetical order.',
+                  'What is "{s}" with its letters sorted?', 'Please sort "{s}".']
 SORT_HELD_OUT = SORT_TEMPLATES[-1]
 SORT_LENGTHS = (8, 10, 12)
 
 def sorting_sentences(length:int, n_examples:int=10_000, test_frac:float=0.3, n_heldout:int=1000, seed:int=0) -> dict:
-    "`{'train', 'test', 'heldout'}` rows `text, s, answer (sorted s), template, task`; distinct strings, disjoint splits."
+    """`{'train', 'test', 'heldout'}` rows `text, s, answer (sorted s), template, task`; distinct strings, disjoint
+    splits."""
     if length < 1: raise ValueError(f"`length` must be >= 1, got {length}")
     rng = random.Random(seed * 1000 + length)
     seen, strs = set(), []
@@ -31,7 +33,9 @@ def sorting_sentences(length:int, n_examples:int=10_000, test_frac:float=0.3, n_
         s = ''.join(rng.choice(string.ascii_lowercase) for _ in range(length))
         if s not in seen: seen.add(s); strs.append(s)
     cut = round(n_examples * (1 - test_frac))
-    def row(s, t): return dict(text=t.format(s=s), s=s, answer=''.join(sorted(s)), template=SORT_TEMPLATES.index(t), task=f'sort{length}')
+    def row(s, t):
+        return dict(text=t.format(s=s), s=s, answer=''.join(sorted(s)), template=SORT_TEMPLATES.index(t),
+                    task=f'sort{length}')
     out = dict(train=[row(s, rng.choice(SORT_TEMPLATES[:-1])) for s in strs[:cut]],
                test=[row(s, rng.choice(SORT_TEMPLATES[:-1])) for s in strs[cut:]])
     out['heldout'] = [row(s, SORT_HELD_OUT) for s in strs[cut:][:n_heldout]]
@@ -53,9 +57,11 @@ class PadTo(nn.Module):
         return torch.cat([out, fill.expand(out.shape[0], self.L - out.shape[1], self.n)], 1)
 
 def sorter(k:int, n:int=128, control:str='hard') -> MachineProgram:
-    "`insertion_sort` on the soft machine: slots 0..k-1 into memory cells 0..k-1, `r1 = k`; the sorted cells out; `control` as in `MachineProgram`."
+    """`insertion_sort` on the soft machine: slots 0..k-1 into memory cells 0..k-1, `r1 = k`; the sorted cells out;
+    `control` as in `MachineProgram`."""
     if k not in SORT_STEPS: raise ValueError(f"sorting lengths are {sorted(SORT_STEPS)}, got {k}")
-    return MachineProgram('insertion_sort', n, SORT_STEPS[k], in_memory=range(k), out_memory=range(k), fixed={1: k}, memory=k, control=control)
+    return MachineProgram('insertion_sort', n, SORT_STEPS[k], in_memory=range(k), out_memory=range(k), fixed={1: k},
+                          memory=k, control=control)
 
 @dataclasses.dataclass(frozen=True)
 class Task:
@@ -85,10 +91,12 @@ class Task:
     def load(self, split:str) -> list: return load_task(self.name, split)
 
 def get_task(name:str, control:str='hard') -> Task:
-    "The `Task` called `name`: `calc128`, `calc256`, `sort<k>` or `select`; `control` ('hard' or 'soft') for the sorter's counter."
+    """The `Task` called `name`: `calc128`, `calc256`, `sort<k>` or `select`; `control` ('hard' or 'soft') for the
+    sorter's counter."""
     if control not in ('hard', 'soft'): raise ValueError(f"`control` must be 'hard' or 'soft', got {control!r}")
     if name in ('calc128', 'calc256'): return Task(name, 'calc', int(name[4:]), 2, 1, control)
-    if name.startswith('sort') and name[4:].isdigit() and int(name[4:]) >= 1: return Task(name, 'sort', 128, int(name[4:]), int(name[4:]), control)
+    if name.startswith('sort') and name[4:].isdigit() and int(name[4:]) >= 1:
+        return Task(name, 'sort', 128, int(name[4:]), int(name[4:]), control)
     if name == 'select': return Task(name, 'select', 128, 8, 8, control)
     raise ValueError(f"`task` must be one of {TASKS} or sort<k>, got {name!r}")
 
@@ -96,7 +104,8 @@ def get_task(name:str, control:str='hard') -> Task:
 def task_rows(task:str, seed:int=0) -> dict:
     "`{'train', 'test', 'heldout'}` rows of `task` (generated; see `write_task` / `load_task` for the files)."
     t = get_task(task)
-    if t.kind == 'calc': return {k: [dict(r, task=task) for r in v] for k, v in arithmetic_sentences(t.n, seed=seed).items()}
+    if t.kind == 'calc':
+        return {k: [dict(r, task=task) for r in v] for k, v in arithmetic_sentences(t.n, seed=seed).items()}
     if t.kind == 'sort': return sorting_sentences(t.L, seed=seed)
     a, s = task_rows('calc128', seed), task_rows('sort8', seed)      # select: both programs, mixed and shuffled
     rng = random.Random(seed)
@@ -111,7 +120,8 @@ def write_task(task:str, seed:int=0):
     for k, rows in task_rows(task, seed).items(): write_jsonl(rows, data_dir() / f'{task}_{k}.jsonl')
 
 def load_task(task:str, split:str) -> list:
-    "Rows of `data/{task}_{split}.jsonl` (generated on first use if missing); `calc128` reads `16_language_data`'s `arith128` files."
+    """Rows of `data/{task}_{split}.jsonl` (generated on first use if missing); `calc128` reads `16_language_data`'s
+    `arith128` files."""
     if task == 'calc128':
         from diffreg.language_data import load_arithmetic
         return [dict(r, task=task) for r in load_arithmetic(split, 128)]

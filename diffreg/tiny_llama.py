@@ -1,4 +1,4 @@
-"""A 4-layer LLaMA trained from scratch reads sentences like "Add 3 and 4" with LLaMA 3's tokenizer; its final hidden states are parsed into the differentiable mod-128 calculator, supervised on the answer only (paper section 4.2).
+"""A 4-layer LLaMA trained from scratch learns to feed the differentiable mod-128 calculator (section 4.2).
 
 Docs: https://diffreg.github.io/diffreg/tiny_llama.html.md"""
 
@@ -15,7 +15,8 @@ import torch
 import pandas as pd
 from safetensors.torch import save_model
 from .language_data import Llama3Tokenizer, load_arithmetic
-from .augment import AugmentedLM, ComputerHead, Calculator, answer_loss, param_groups, tiny_llama_config, number_table, HEAD_LR
+from .augment import (AugmentedLM, ComputerHead, Calculator, answer_loss, param_groups, tiny_llama_config,
+                             number_table, HEAD_LR)
 from .encodings import default_device
 from .results import project_root
 from .train import Trainer
@@ -23,7 +24,8 @@ from .train import Trainer
 PAPER_TINY = dict(epoch_99_2=62, epoch_100=132)   # paper section 4.2: 99.2 % test accuracy at epoch 62, 100 % at 132
 
 # %% ../nbs/21_tiny_llama.ipynb #9d408ec4
-def tiny_calculator(n:int=128, parser:str='last', seed:int=0, sparse_embedding:bool=True, tok:Llama3Tokenizer=None, **config) -> AugmentedLM:
+def tiny_calculator(n:int=128, parser:str='last', seed:int=0, sparse_embedding:bool=True, tok:Llama3Tokenizer=None,
+                    **config) -> AugmentedLM:
     """A from-scratch tiny LLaMA (`tiny_llama_config(**config)`) feeding the mod-`n` calculator; see `optimizers` for
     `sparse_embedding`. The pointer parser reads number tokens' values from `tok` (default: LLaMA 3's)."""
     from transformers import LlamaModel
@@ -38,8 +40,9 @@ def tiny_calculator(n:int=128, parser:str='last', seed:int=0, sparse_embedding:b
     return AugmentedLM(lm, ComputerHead(cfg.hidden_size, n, 2, [Calculator(n)], parser=parser, **kw))
 
 def optimizers(model:torch.nn.Module, lr:float, head_lr:float=None) -> list:
-    """AdamW over the parameters; embeddings with `sparse=True` get `SparseAdam` (lazy Adam: only rows of tokens in the
-    batch move, and no weight decay) instead, since a dense AdamW step over 128,256 x 128 rows is 5x the rest of a step."""
+    """AdamW over the parameters; embeddings with `sparse=True` get `SparseAdam` (lazy Adam: only rows of tokens in
+    the batch move, and no weight decay) instead, since a dense AdamW step over 128,256 x 128 rows is 5x the rest of
+    a step."""
     sparse = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Embedding) and m.sparse}
     opts = [torch.optim.AdamW(param_groups(model, lr, head_lr, exclude=sparse))]
     sp = [p for p in model.parameters() if p.requires_grad and id(p) in sparse]
@@ -72,8 +75,9 @@ def evaluate_tiny(model:AugmentedLM, data, bs:int=512) -> dict:
 # %% ../nbs/21_tiny_llama.ipynb #a2a8c903
 def tiny_batches(data, bs:int, seed:int, device=None):
     """`batches(epoch, done)` for `Trainer`: epoch `epoch` is the `epoch`-th `randperm` of one generator seeded with
-    `seed`, cut into batches of `bs` rows, each trimmed to its longest sentence: `(ids [b, T], mask [b, T], answer [b])`.
-    The earlier epochs' permutations are drawn again (cheap), so any epoch can be started from any batch `done`."""
+    `seed`, cut into batches of `bs` rows, each trimmed to its longest sentence:
+    `(ids [b, T], mask [b, T], answer [b])`. The earlier epochs' permutations are drawn again (cheap), so any epoch
+    can be started from any batch `done`."""
     ids, mask, ans = data[:3]
     def batches(epoch:int, done:int=0):
         g = torch.Generator().manual_seed(seed)
@@ -85,8 +89,8 @@ def tiny_batches(data, bs:int, seed:int, device=None):
     return batches
 
 # %% ../nbs/21_tiny_llama.ipynb #0dee82aa
-def train_tiny(model:AugmentedLM, train, evals:dict, epochs:int, lr:float=1e-3, bs:int=32, seed:int=0, target:float=None,
-               checkpoint=None, desc:str='tiny llama', head_lr:float=None) -> pd.DataFrame:
+def train_tiny(model:AugmentedLM, train, evals:dict, epochs:int, lr:float=1e-3, bs:int=32, seed:int=0,
+               target:float=None, checkpoint=None, desc:str='tiny llama', head_lr:float=None) -> pd.DataFrame:
     """`Trainer` on the answer loss over encoded `train` with `optimizers(model, lr, head_lr)` (`head_lr`: the computer
     head's learning rate, None: `lr`) and `tiny_batches`; after each epoch, the mean training loss and accuracy on each
     of `evals` (name -> encoded data). Stops early once `evals['test']` reaches `target`. Saves the final weights to
@@ -99,8 +103,8 @@ def train_tiny(model:AugmentedLM, train, evals:dict, epochs:int, lr:float=1e-3, 
         rows.append(dict(row, seconds=time.time() - t0))
         t.stop = target is not None and row['test_acc'] >= target
     loss = lambda net, b: answer_loss(net(b[0], b[1]), b[2])
-    t = Trainer(model, loss, tiny_batches(train, bs, seed, dev), math.ceil(len(train[0]) / bs), optimizers(model, lr, head_lr),
-                desc=desc)
+    t = Trainer(model, loss, tiny_batches(train, bs, seed, dev), math.ceil(len(train[0]) / bs),
+                optimizers(model, lr, head_lr), desc=desc)
     t.add_callback('on_epoch', on_epoch).run(epochs)
     if checkpoint is not None:
         Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)
@@ -113,8 +117,10 @@ TINY_SCALES = dict(smoke=dict(n_train=2000, n_test=500, epochs=2), cpu=dict(n_tr
 # %% ../nbs/21_tiny_llama.ipynb #18d6ed79
 def run_tiny(scale:str='smoke', seed:int=0, parser:str='last', lr:float=1e-3, checkpoint=None, head_lr:float=None,
         epochs:int=None):
-    "The section 4.2 experiment at `scale`: returns `(model, log)`; stops at 100 % test accuracy. `head_lr` None: `HEAD_LR[parser]`."
-    if parser not in ('last', 'attention', 'pointer'): raise ValueError(f"`parser` must be 'last', 'attention' or 'pointer', got {parser!r}")
+    """The section 4.2 experiment at `scale`: returns `(model, log)`; stops at 100 % test accuracy. `head_lr` None:
+    `HEAD_LR[parser]`."""
+    if parser not in ('last', 'attention', 'pointer'):
+        raise ValueError(f"`parser` must be 'last', 'attention' or 'pointer', got {parser!r}")
     cfg = TINY_SCALES[scale]
     tok = Llama3Tokenizer()
     def part(split, k): rows = load_arithmetic(split); return encode_rows(rows[:k] if k else rows, tok)
@@ -146,29 +152,37 @@ def parse_report(model:AugmentedLM, rows, tok:Llama3Tokenizer) -> pd.DataFrame:
     return out
 
 def plot_accuracy(log:pd.DataFrame, path=None):
-    "Test and held-out accuracy against epoch for each parser in `log` (the notebook's table), beside the paper's two points."
+    """Test and held-out accuracy against epoch for each parser in `log` (the notebook's table), beside the paper's
+    two points."""
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(7, 4))
     for i, (prs, lg) in enumerate(log.groupby('parser', sort=False)):
         ax.plot(lg.epoch, 100 * lg.test_acc, 'o-', c=f'C{i}', label=f"{prs}: test")
         ax.plot(lg.epoch, 100 * lg.heldout_acc, 's--', c=f'C{i}', label=f"{prs}: held-out phrasing")
-    ax.scatter([PAPER_TINY['epoch_99_2'], PAPER_TINY['epoch_100']], [99.2, 100], marker='*', s=120, c='k', label='paper, last (epochs 62, 132)')
-    ax.set_xscale('log'); ax.set_xlabel('epoch'); ax.set_ylabel('accuracy (%)'); ax.set_ylim(0, 105); ax.legend(fontsize=8, loc='center right')
+    ax.scatter([PAPER_TINY['epoch_99_2'], PAPER_TINY['epoch_100']], [99.2, 100], marker='*', s=120, c='k',
+               label='paper, last (epochs 62, 132)')
+    ax.set_xscale('log'); ax.set_xlabel('epoch'); ax.set_ylabel('accuracy (%)'); ax.set_ylim(0, 105)
+    ax.legend(fontsize=8, loc='center right')
     ax.set_title('Tiny LLaMA + differentiable calculator (mod 128)'); fig.tight_layout()
     if path is not None: fig.savefig(path, dpi=120)
     return fig
 
 def cli() -> argparse.ArgumentParser:
     "The command line of `python -m diffreg.tiny_llama`."
-    p = argparse.ArgumentParser(prog='python -m diffreg.tiny_llama', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    p = argparse.ArgumentParser(prog='python -m diffreg.tiny_llama',
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                                 description="Train the tiny LLaMA + differentiable calculator (paper section 4.2).")
-    p.add_argument('--scale', default='cpu', choices=list(TINY_SCALES), help='data and epochs: smoke (2,000 sentences, 2 epochs), cpu (all, 20), paper (all, 150)')
+    p.add_argument('--scale', default='cpu', choices=list(TINY_SCALES),
+                   help='data and epochs: smoke (2,000 sentences, 2 epochs), cpu (all, 20), paper (all, 150)')
     p.add_argument('--seed', type=int, default=0, help='seed of the initialisation and the data order')
-    p.add_argument('--parser', default='pointer', choices=['pointer', 'last', 'attention'], help="the parser: ours (pointer) or the paper's (last)")
+    p.add_argument('--parser', default='pointer', choices=['pointer', 'last', 'attention'],
+                   help="the parser: ours (pointer) or the paper's (last)")
     p.add_argument('--lr', type=float, default=1e-3, help="the LM's learning rate (AdamW)")
-    p.add_argument('--head-lr', type=float, default=None, help="the computer head's learning rate (None: the parser's HEAD_LR)")
+    p.add_argument('--head-lr', type=float, default=None, help="the computer head's learning rate (None: the parser's "
+                                                               "HEAD_LR)")
     p.add_argument('--epochs', type=int, default=None, help="epochs (None: the scale's)")
-    p.add_argument('--checkpoint', default=None, help='final weights (None: <project>/runs/tiny_llama-<parser>-<scale>-seed<seed>.safetensors)')
+    p.add_argument('--checkpoint', default=None,
+                   help='final weights (None: <project>/runs/tiny_llama-<parser>-<scale>-seed<seed>.safetensors)')
     p.add_argument('--log', default=None, help='also write the per-epoch log to this CSV (None: print only)')
     return p
 
@@ -182,11 +196,15 @@ from fastcore.imports import in_ipython
 if __name__ == '__main__' and not in_ipython(): main()
 
 # %% ../nbs/21_tiny_llama.ipynb #0e223eb2
-WHY_TINY = dict(last="the paper's parser: answer-only training starts at a symmetric saddle, and shifted parses ((a+k)-(k-b) = a+b) "
-                     "answer as well as the literal one, so it learns its own code for every number, slowly (21_tiny_llama)",
-                pointer="ours: slots copy the number tokens they attend to; only which number fills which slot, and the operation, "
+WHY_TINY = dict(last="the paper's parser: answer-only training starts at a symmetric saddle, and shifted parses "
+                     "((a+k)-(k-b) = a+b) "
+                     "answer as well as the literal one, so it learns its own code for every number, slowly "
+                     "(21_tiny_llama)",
+                pointer="ours: slots copy the number tokens they attend to; only which number fills which slot, and "
+                        "the operation, "
                         "are learned (21_tiny_llama)",
-                attention="ours: attention-pooled states with a linear read-out; the same freedom as 'last' (21_tiny_llama)")
+                attention="ours: attention-pooled states with a linear read-out; the same freedom as 'last' "
+                          "(21_tiny_llama)")
 
 def tiny_summary(log:pd.DataFrame, name:str) -> list:
     "The report's rows for section 4.2 (`save_summary`), one per parser, from table `name` (`log`, this notebook's)."
@@ -195,8 +213,10 @@ def tiny_summary(log:pd.DataFrame, name:str) -> list:
         hit = t[t.test_acc >= 1.0]
         ours = (f"100 % at epoch {int(hit.epoch.iloc[0])} ({hit.seconds.iloc[0] / 60:.0f} min)" if len(hit) else
                 f"{100 * t.test_acc.max():.1f} % best in {t.epoch.max()} epochs ({t.seconds.iloc[-1] / 60:.0f} min)")
-        out.append(dict(experiment='Tiny LLaMA + calculator (4.2)', paper='99.2 % at epoch 62, 100 % at epoch 132 (parser: last)',
+        out.append(dict(experiment='Tiny LLaMA + calculator (4.2)',
+                        paper='99.2 % at epoch 62, 100 % at epoch 132 (parser: last)',
                         ours=ours + f"; held-out phrasing {100 * t.heldout_acc.iloc[-1]:.1f} %",
-                        configuration=f"parser {prs}, lr {t.lr.iloc[0]:g} (head {t.head_lr.iloc[0]:g}), scale {t.scale.iloc[0]}, seed {t.seed.iloc[0]}, {name}.csv (21_tiny_llama)",
-                        wall=f"{t.seconds.iloc[-1] / 60:.0f} min (training)", why=WHY_TINY.get(prs, '')))
+                        configuration=f"parser {prs}, lr {t.lr.iloc[0]:g} (head {t.head_lr.iloc[0]:g}), scale "
+                                      f"{t.scale.iloc[0]}, seed {t.seed.iloc[0]}, {name}.csv (21_tiny_llama)",
+                                      wall=f"{t.seconds.iloc[-1] / 60:.0f} min (training)", why=WHY_TINY.get(prs, '')))
     return out

@@ -1,4 +1,4 @@
-"""One trainer for every section 4.3 task: `python -m diffreg.train --task calc128 --model smollm2 --scale cpu` (or under `accelerate launch` on GPUs), with progress bars, periodic evaluation, safetensors checkpoints and resume; `--baseline` fine-tunes the same LM to write the answer as text, without the computer.
+"""One optimisation loop, and the trainer, CLI and crash-safe checkpoints for every section 4.3 task.
 
 Docs: https://diffreg.github.io/diffreg/train.html.md"""
 
@@ -17,7 +17,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 from fastcore.basics import patch, store_attr
 from .augment import answer_loss, param_groups, number_table, char_table, PARSERS, HEAD_LR, parser_parts
-from .augmented_llama import AugmentedLlama, load_causal_lm, set_finetune_mode, set_lm_mode, n_trainable, FINETUNE_MODES
+from .augmented_llama import (AugmentedLlama, load_causal_lm, set_finetune_mode, set_lm_mode, n_trainable,
+                                     FINETUNE_MODES)
 from .results import project_root
 from .tasks import load_task, get_task, Task, TASKS
 
@@ -27,7 +28,8 @@ PROMPT = "{text}\nAnswer:"
 def answer_text(row) -> str: return str(row['answer'])
 
 class ComputerAdapter:
-    "How the trainer batches, scores and evaluates an augmented LM on `spec`: the answer as `spec.L` symbols of the computer."
+    """How the trainer batches, scores and evaluates an augmented LM on `spec`: the answer as `spec.L` symbols of the
+    computer."""
     def __init__(self, spec:Task, tok): self.spec, self.tok = spec, tok
 
     def batch(self, rows) -> dict:
@@ -85,19 +87,23 @@ class TextAdapter(ComputerAdapter):
         device, tok, hits = device or next(model.parameters()).device, self.tok, 0
         for r in rows:
             ids = tok(PROMPT.format(text=r['text']), return_tensors='pt').input_ids.to(device)
-            gen = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=self.spec.L * 2 + 4, do_sample=False,
-                                 pad_token_id=tok.pad_token_id)
+            gen = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=self.spec.L * 2 + 4,
+                                 do_sample=False, pad_token_id=tok.pad_token_id)
             hits += tok.decode(gen[0, ids.shape[1]:], skip_special_tokens=True).strip() == answer_text(r)
         return dict(acc=hits / len(rows))
 
 # %% ../nbs/20_train.ipynb #9fb962cf
-COMMON = dict(head_lr=None, warmup=0.1, clip=1.0)   # learning rates warm up linearly over 10 % of the steps, then decay linearly to 0
-TRAIN_SCALES = dict(smoke=dict(n_train=8, n_eval=8, epochs=1, bs=2, lr=1e-5, eval_every=0, save=False, save_every=0, **COMMON),
-              cpu=dict(n_train=2000, n_eval=200, epochs=1, bs=8, lr=1e-4, eval_every=50, save=True, save_every=50, **COMMON),
-              paper=dict(n_train=None, n_eval=None, epochs=10, bs=2, lr=1e-5, eval_every=2000, save=True, save_every=2000, **COMMON))
-CHECKS = dict(n_train=(int, 1, True), n_eval=(int, 1, True), epochs=(int, 1, False), bs=(int, 1, False), eval_every=(int, 0, False),
-              save_every=(int, 0, False), lr=(float, 0, False), head_lr=(float, 0, True), warmup=(float, 0, False), clip=(float, 0, False),
-              save=(bool, None, False))   # key -> (type, least value, None allowed)
+# learning rates warm up linearly over 10 % of the steps, then decay linearly to 0
+COMMON = dict(head_lr=None, warmup=0.1, clip=1.0)
+TRAIN_SCALES = dict(
+    smoke=dict(n_train=8, n_eval=8, epochs=1, bs=2, lr=1e-5, eval_every=0, save=False, save_every=0, **COMMON),
+    cpu=dict(n_train=2000, n_eval=200, epochs=1, bs=8, lr=1e-4, eval_every=50, save=True, save_every=50, **COMMON),
+    paper=dict(n_train=None, n_eval=None, epochs=10, bs=2, lr=1e-5, eval_every=2000, save=True, save_every=2000,
+               **COMMON))
+CHECKS = dict(n_train=(int, 1, True), n_eval=(int, 1, True), epochs=(int, 1, False), bs=(int, 1, False),
+              eval_every=(int, 0, False), save_every=(int, 0, False), lr=(float, 0, False), head_lr=(float, 0, True),
+              # key -> (type, least value, None allowed)
+              warmup=(float, 0, False), clip=(float, 0, False), save=(bool, None, False))
 
 def check_config(cfg:dict) -> dict:
     "Raise `ValueError` naming the key for an unknown key or a value of the wrong type or range; return `cfg`."
@@ -106,8 +112,11 @@ def check_config(cfg:dict) -> dict:
     for k, (typ, lo, none_ok) in CHECKS.items():
         v = cfg[k]
         if v is None and none_ok: continue
-        ok = isinstance(v, bool) if typ is bool else isinstance(v, (int, float) if typ is float else int) and not isinstance(v, bool)
-        if not ok: raise ValueError(f"`{k}` must be {'an int' if typ is int else 'a number' if typ is float else 'True or False'}, got {v!r}")
+        number = (int, float) if typ is float else int
+        ok = isinstance(v, bool) if typ is bool else isinstance(v, number) and not isinstance(v, bool)
+        if not ok:
+                             what = 'an int' if typ is int else 'a number' if typ is float else 'True or False'
+                             raise ValueError(f"`{k}` must be {what}, got {v!r}")
         if typ is float and not v > lo and k in ('lr', 'head_lr'): raise ValueError(f"`{k}` must be > 0, got {v!r}")
         if lo is not None and v < lo: raise ValueError(f"`{k}` must be >= {lo}, got {v!r}")
     if not cfg['warmup'] < 1: raise ValueError(f"`warmup` is a fraction of the steps in [0, 1), got {cfg['warmup']!r}")
@@ -118,11 +127,12 @@ def model_label(model) -> str:
     "A short name for `model` (a name/path, or an already loaded `(lm, tokenizer)` pair) for logs and tables."
     if isinstance(model, tuple):
         cfg = model[0].config
-        return getattr(cfg, 'diffreg_label', None) or f"{cfg.model_type} {sum(p.numel() for p in model[0].parameters()) / 1e6:.0f}M"
+        size = sum(p.numel() for p in model[0].parameters()) / 1e6
+        return getattr(cfg, 'diffreg_label', None) or f"{cfg.model_type} {size:.0f}M"
     return str(model or 'SmolLM2-135M-Instruct')
 
-def build_model(task:str, model=None, parser:str='last', mode:str='full', baseline:bool=False, allow_hub:bool=False, keep_layers=None,
-                control:str='hard'):
+def build_model(task:str, model=None, parser:str='last', mode:str='full', baseline:bool=False, allow_hub:bool=False,
+                keep_layers=None, control:str='hard'):
     "`(model, tokenizer, spec)`: the augmented LM for `task`, or the plain causal LM for `baseline`."
     spec = get_task(task, control)
     lm, tok = model if isinstance(model, tuple) else load_causal_lm(model, allow_hub)
@@ -173,19 +183,24 @@ class RunFolder:
     the end, `model.safetensors`. Opening it refuses to mix runs: an existing run needs `resume` or `overwrite`."""
     def __init__(self, path, resume:bool=False, overwrite:bool=False):
         self.path = Path(path)
-        if resume and overwrite: raise RunError("pass either `resume` (--resume) or `overwrite` (--overwrite), not both")
-        found = [f for f in RUN_FILES if (self.path / f).exists() and not (f == 'checkpoints' and not any((self.path / f).glob('step-*')))]
+        if resume and overwrite:
+            raise RunError("pass either `resume` (--resume) or `overwrite` (--overwrite), not both")
+        empty = lambda f: f == 'checkpoints' and not any((self.path / f).glob('step-*'))
+        found = [f for f in RUN_FILES if (self.path / f).exists() and not empty(f)]
         if found and not (resume or overwrite):
-            raise RunError(f"run folder {self.path} already holds a run ({', '.join(found)}): pass resume=True (--resume) to "
+            raise RunError(f"run folder {self.path} already holds a run ({', '.join(found)}): pass resume=True "
+                           f"(--resume) to "
                            "continue it, overwrite=True (--overwrite) to replace it, or another `out` (--out)")
         if resume and not (self.path / 'LATEST').exists():
-            raise RunError(f"nothing to resume in {self.path}: it has no complete checkpoint (no LATEST file); run without --resume to start")
+            raise RunError(f"nothing to resume in {self.path}: it has no complete checkpoint (no LATEST file); run "
+                           f"without --resume to start")
         if overwrite:
             for f in RUN_FILES:
                 p = self.path / f
                 if p.exists(): shutil.rmtree(p) if p.is_dir() else p.unlink()
         self.path.mkdir(parents=True, exist_ok=True)
-        for tmp in (self.path / 'checkpoints').glob('.tmp-*'): shutil.rmtree(tmp, ignore_errors=True)   # a save cut short
+        # a save cut short
+        for tmp in (self.path / 'checkpoints').glob('.tmp-*'): shutil.rmtree(tmp, ignore_errors=True)
 
     def __repr__(self): return f"RunFolder({str(self.path)!r})"
 
@@ -199,9 +214,9 @@ class RunFolder:
 @patch
 def save(self:RunFolder, acc, step:int, state:dict, keep:int=1) -> Path:
     """Checkpoint `acc`'s model, optimiser, scheduler and RNGs plus the trainer's `state` (a JSON-able dict) as
-    `checkpoints/step-<step>`: written into a temporary folder, hashed into `MANIFEST.json`, flushed, renamed into place,
-    and only then named in `LATEST` (an atomic replace). A crash at any moment leaves the previous checkpoint in force.
-    Keeps the newest `keep` checkpoints."""
+    `checkpoints/step-<step>`: written into a temporary folder, hashed into `MANIFEST.json`, flushed, renamed into
+    place, and only then named in `LATEST` (an atomic replace). A crash at any moment leaves the previous checkpoint
+    in force. Keeps the newest `keep` checkpoints."""
     ck = self.path / 'checkpoints'
     ck.mkdir(exist_ok=True)
     final, tmp = ck / f"step-{step:06d}", ck / f".tmp-step-{step:06d}"
@@ -210,7 +225,8 @@ def save(self:RunFolder, acc, step:int, state:dict, keep:int=1) -> Path:
         for old in (tmp, final):
             if old.exists(): shutil.rmtree(old)                              # debris of an earlier crash
     acc.wait_for_everyone()
-    acc.save_state(str(tmp))                                                 # every process: its RNG state; weights from the main one
+    # every process: its RNG state; weights from the main one
+    acc.save_state(str(tmp))
     acc.wait_for_everyone()
     if acc.is_main_process:
         (tmp / 'trainer.json').write_text(json.dumps(state))
@@ -228,17 +244,21 @@ def save(self:RunFolder, acc, step:int, state:dict, keep:int=1) -> Path:
 # %% ../nbs/20_train.ipynb #959e1d0b
 @patch
 def verify(self:RunFolder, ckpt:Path=None) -> Path:
-    "Raise `RunError` naming the file unless checkpoint `ckpt` (default `latest`) is complete: every file of its manifest, intact."
+    """Raise `RunError` naming the file unless checkpoint `ckpt` (default `latest`) is complete: every file of its
+    manifest, intact."""
     ckpt = Path(ckpt or self.latest)
     if not ckpt.is_dir(): raise RunError(f"checkpoint {ckpt} named in {self.path / 'LATEST'} is missing")
     try: manifest = json.loads((ckpt / 'MANIFEST.json').read_text())
-    except (OSError, ValueError) as e: raise RunError(f"checkpoint {ckpt} is incomplete or corrupt: MANIFEST.json unreadable ({e})") from None
+    except (OSError, ValueError) as e:
+        raise RunError(f"checkpoint {ckpt} is incomplete or corrupt: MANIFEST.json unreadable ({e})") from None
     for name, want in manifest.items():
         p = ckpt / name
         if not p.is_file(): raise RunError(f"checkpoint {ckpt} is incomplete: {name} is missing")
         if p.stat().st_size != want['bytes']:
-            raise RunError(f"checkpoint {ckpt} is truncated or corrupt: {name} has {p.stat().st_size} bytes, its manifest says {want['bytes']}")
-        if _sha256(p) != want['sha256']: raise RunError(f"checkpoint {ckpt} is corrupt: {name} does not match its sha256 in MANIFEST.json")
+            raise RunError(f"checkpoint {ckpt} is truncated or corrupt: {name} has {p.stat().st_size} bytes, its "
+                           f"manifest says {want['bytes']}")
+        if _sha256(p) != want['sha256']:
+            raise RunError(f"checkpoint {ckpt} is corrupt: {name} does not match its sha256 in MANIFEST.json")
     return ckpt
 
 @patch
@@ -246,7 +266,9 @@ def load(self:RunFolder, acc) -> dict:
     "Restore `acc`'s objects from the latest checkpoint (verified first); return the trainer state saved with it."
     ckpt = self.verify()
     try: acc.load_state(str(ckpt))
-    except Exception as e: raise RunError(f"checkpoint {ckpt} could not be loaded into this model and optimiser: {type(e).__name__}: {e}") from None
+    except Exception as e:
+        raise RunError(f"checkpoint {ckpt} could not be loaded into this model and optimiser: "
+                       f"{type(e).__name__}: {e}") from None
     return json.loads((ckpt / 'trainer.json').read_text())
 
 @patch
@@ -258,7 +280,8 @@ def read_log(path) -> pd.DataFrame:
     "A run's `log.csv` (a run folder or the file); `RunError` naming it if it is missing or empty."
     p = Path(path); p = p / 'log.csv' if p.is_dir() else p
     if not p.exists(): raise RunError(f"{p} does not exist: the run has not logged an evaluation yet")
-    if not p.read_text().strip(): raise RunError(f"{p} is empty: the run has not finished an evaluation since its last checkpoint")
+    if not p.read_text().strip():
+        raise RunError(f"{p} is empty: the run has not finished an evaluation since its last checkpoint")
     return pd.read_csv(p)
 
 # %% ../nbs/20_train.ipynb #bc80808e
@@ -271,7 +294,8 @@ class EpochSampler(torch.utils.data.Sampler):
         "Iterate epoch `epoch` from its sample `start` on (not `set_epoch`: accelerate calls that with its own count)."
         self.epoch, self.start = epoch, start
     def order(self) -> list:
-        "This epoch's permutation. Epoch 1 is the order of `DataLoader(shuffle=True, generator=manual_seed(seed))` (one draw for its worker seed, then `randperm`), as before resumable runs."
+        """This epoch's permutation. Epoch 1 is the order of `DataLoader(shuffle=True, generator=manual_seed(seed))`
+        (one draw for its worker seed, then `randperm`), as before resumable runs."""
         g = torch.Generator().manual_seed(self.seed + 1_000_003 * (self.epoch - 1))
         torch.empty((), dtype=torch.int64).random_(generator=g)
         return torch.randperm(self.n, generator=g).tolist()
@@ -280,16 +304,18 @@ class EpochSampler(torch.utils.data.Sampler):
 
 # %% ../nbs/20_train.ipynb #a96d79eb
 class Trainer:
-    """The loop: `run(epochs, step)` trains from optimiser step `step` to the end of epoch `epochs` (`per_epoch` steps
-    each). State for callbacks: `step`, `epoch`, `loss_value` (this step's), `epoch_loss` (the epoch's mean so far), `stop`."""
-    def __init__(self, net, loss, batches, per_epoch:int, opts:list, sched=None, clip:float=0., acc=None, desc:str='train',
-                 disable_bar:bool=False):
+    """The loop: `run(epochs, step)` trains from optimiser step `step` to the end of epoch `epochs` (`per_epoch`
+    steps each). State for callbacks: `step`, `epoch`, `loss_value` (this step's), `epoch_loss` (the epoch's mean so
+    far), `stop`."""
+    def __init__(self, net, loss, batches, per_epoch:int, opts:list, sched=None, clip:float=0., acc=None,
+                 desc:str='train', disable_bar:bool=False):
         store_attr()
         self.callbacks, self.step, self.epoch, self.stop = dict(on_step=[], on_epoch=[]), 0, 0, False
 
     def add_callback(self, event:str, fn):
         "Call `fn(self)` at `event` ('on_step' or 'on_epoch'); returns `self`."
-        if event not in self.callbacks: raise ValueError(f"`event` must be one of {list(self.callbacks)}, got {event!r}")
+        if event not in self.callbacks:
+            raise ValueError(f"`event` must be one of {list(self.callbacks)}, got {event!r}")
         self.callbacks[event].append(fn)
         return self
 
@@ -346,11 +372,15 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     from safetensors.torch import save_model
     if scale not in TRAIN_SCALES: raise ValueError(f"`scale` must be one of {list(TRAIN_SCALES)}, got {scale!r}")
     cfg = check_config({**TRAIN_SCALES[scale], **overrides})
-    if stop_at is not None and (not isinstance(stop_at, int) or stop_at < 1): raise ValueError(f"`stop_at` must be a positive int, got {stop_at!r}")
-    who = dict(task=task, model=model_label(model), parser='text' if baseline else parser, mode=mode, control=control, scale=scale, seed=seed)
-    run = RunFolder(out or project_root() / 'runs' / 'train' / run_name(task, parser, mode, scale, seed, cfg['lr'], cfg['n_train'], baseline),
+    if stop_at is not None and (not isinstance(stop_at, int) or stop_at < 1):
+        raise ValueError(f"`stop_at` must be a positive int, got {stop_at!r}")
+    who = dict(task=task, model=model_label(model), parser='text' if baseline else parser, mode=mode, control=control,
+               scale=scale, seed=seed)
+    name = run_name(task, parser, mode, scale, seed, cfg['lr'], cfg['n_train'], baseline)
+    run = RunFolder(out or project_root() / 'runs' / 'train' / name,
                     resume=resume, overwrite=overwrite)
-    torch.set_flush_denormal(True)   # once answers are certain, the machine's tiny probabilities turn denormal: 5-10x slower steps on CPU
+    # once answers are certain, the machine's tiny probabilities turn denormal: 5-10x slower steps on CPU
+    torch.set_flush_denormal(True)
     acc = Accelerator(mixed_precision='bf16' if torch.cuda.is_available() else 'no')
     set_seed(seed)
     net, tok, spec = build_model(task, model, parser, mode, baseline, allow_hub, control=control)
@@ -369,24 +399,29 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     if resume:
         st = run.load(acc)
         diff = {k: (st['config'].get(k), v) for k, v in {**cfg, **who}.items() if st['config'].get(k) != v}
-        if diff: raise RunError(f"{run.path} was trained with other settings ({', '.join(f'{k}: {a!r} then, {b!r} now' for k, (a, b) in diff.items())}); "
+        if diff:
+            raise RunError(f"{run.path} was trained with other settings "
+                           f"({', '.join(f'{k}: {a!r} then, {b!r} now' for k, (a, b) in diff.items())}); "
                                 "resume with the same settings, or start a new run (another --out, or --overwrite)")
         rows, step, spent = st['rows'], st['step'], st['seconds']
     t0 = time.time() - spent                                                 # training seconds, across resumes
     def log_eval(t, epoch):
         core = acc.unwrap_model(net)
-        row = dict(epoch=epoch, step=t.step, seconds=time.time() - t0, **who, trainable=n_trainable(core), n_train=len(tr),
-                   bs=cfg['bs'], lr=cfg['lr'], head_lr=None if baseline else cfg['head_lr'] or cfg['lr'])
+        row = dict(epoch=epoch, step=t.step, seconds=time.time() - t0, **who, trainable=n_trainable(core),
+                   n_train=len(tr), bs=cfg['bs'], lr=cfg['lr'],
+                   head_lr=None if baseline else cfg['head_lr'] or cfg['lr'])
         for k, rs in evals.items():
             row.update({f'{k}_{m}': v for m, v in adapter.evaluate(core, rs, device=acc.device).items()})
         rows.append(row); net.train()
-        if not cfg['save']: run.write_log(rows)                              # no checkpoints: nothing for the log to run ahead of
+        # no checkpoints: nothing for the log to run ahead of
+        if not cfg['save']: run.write_log(rows)
     def checkpoint(t):
         if not cfg['save']: return
         run.save(acc, t.step, dict(step=t.step, seconds=time.time() - t0, rows=rows, config={**cfg, **who}))
         run.write_log(rows)                                                  # the log follows the saved state
     def on_step(t):
-        if cfg['eval_every'] and t.step % cfg['eval_every'] == 0 and acc.is_main_process: log_eval(t, t.step / per_epoch)
+        if cfg['eval_every'] and t.step % cfg['eval_every'] == 0 and acc.is_main_process:
+            log_eval(t, t.step / per_epoch)
         t.stop = t.step == stop_at
         if t.step % per_epoch and ((cfg['save_every'] and t.step % cfg['save_every'] == 0) or t.stop): checkpoint(t)
     def on_epoch(t):
@@ -403,18 +438,20 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     return pd.DataFrame(rows)
 
 # %% ../nbs/20_train.ipynb #ab3a86b9
-def sweep(runs, model=None, scale:str='smoke', seed:int=0, allow_hub:bool=False, head_lr:dict=None, **overrides) -> pd.DataFrame:
-    """Train every `(task, config)` in `runs` from one loaded LM, each on a fresh copy: `config` is a parser, or `'text'`
-    for the baseline; the head's learning rate is `head_lr[config]` (default `HEAD_LR`). Each run writes
-    `runs/train/<task>-<config>-<scale>` (replaced). Returns the runs' logs, concatenated, with `config` and `wall_s`."""
+def sweep(runs, model=None, scale:str='smoke', seed:int=0, allow_hub:bool=False, head_lr:dict=None,
+          **overrides) -> pd.DataFrame:
+    """Train every `(task, config)` in `runs` from one loaded LM, each on a fresh copy: `config` is a parser, or
+    `'text'` for the baseline; the head's learning rate is `head_lr[config]` (default `HEAD_LR`). Each run writes
+    `runs/train/<task>-<config>-<scale>` (replaced). Returns the runs' logs, concatenated, with `config` and
+    `wall_s`."""
     base_lm, tok = load_causal_lm(model, allow_hub)                      # loaded once
     base_lm.config.diffreg_label = str(model or 'SmolLM2-135M-Instruct')
     head_lr, logs = {**HEAD_LR, **(head_lr or {})}, []
     for task, config in runs:
         t0, baseline = time.time(), config == 'text'
-        log = train(task, (copy.deepcopy(base_lm), tok), scale, parser='last' if baseline else config, baseline=baseline, seed=seed,
-                    out=project_root() / 'runs' / 'train' / f"{task}-{config}-{scale}", overwrite=True,
-                    **({} if baseline else dict(head_lr=head_lr[config])), **overrides)
+        log = train(task, (copy.deepcopy(base_lm), tok), scale, parser='last' if baseline else config,
+                    baseline=baseline, seed=seed, out=project_root() / 'runs' / 'train' / f"{task}-{config}-{scale}",
+                    overwrite=True, **({} if baseline else dict(head_lr=head_lr[config])), **overrides)
         logs.append(log.assign(config=config, wall_s=time.time() - t0))
         print(f"{task} {config}: test {log.test_acc.iloc[-1]:.3f}, held-out {log.heldout_acc.iloc[-1]:.3f}, "
               f"{(time.time() - t0) / 60:.1f} min", flush=True)
@@ -441,28 +478,39 @@ def _positive_float(s):
 def cli() -> argparse.ArgumentParser:
     "The command line of `python -m diffreg.train`."
     p = argparse.ArgumentParser(prog='python -m diffreg.train', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                                description="Fine-tune an augmented Llama (or its text baseline) on a section 4.3 task. "
-                                            "Settings left unset take the --scale's values (see TRAIN_SCALES in nbs/20_train.ipynb).")
+                                description="Fine-tune an augmented Llama (or its text baseline) on a section 4.3 "
+                                            "task. "
+                                            "Settings left unset take the --scale's values (see TRAIN_SCALES in "
+                                            "nbs/20_train.ipynb).")
     a = p.add_argument
     a('--task', required=True, choices=list(TASKS), help='the task: data, computer and answer encoding (19_tasks)')
-    a('--model', default=None, help="'smollm2' (None: SmolLM2-135M-Instruct, offline), a folder, a .gguf file, or a hub id with --allow-hub")
+    a('--model', default=None, help="'smollm2' (None: SmolLM2-135M-Instruct, offline), a folder, a .gguf file, or a "
+                                    "hub id with --allow-hub")
     a('--scale', default='cpu', choices=list(TRAIN_SCALES), help='the settings the other options override')
-    a('--parser', default='last', help=f"one of {list(PARSERS)}, or one per program joined by '+' (select: pointer+span)")
-    a('--mode', default='full', choices=list(FINETUNE_MODES), help='fine-tune the whole LM, only the head (frozen), or LoRA adapters')
+    a('--parser', default='last', help=f"one of {list(PARSERS)}, or one per program joined by '+' (select: "
+                                       f"pointer+span)")
+    a('--mode', default='full', choices=list(FINETUNE_MODES),
+      help='fine-tune the whole LM, only the head (frozen), or LoRA adapters')
     a('--baseline', action='store_true', help='train the text baseline (same LM, no computer) instead')
-    a('--control', default='hard', choices=['hard', 'soft'], help="the sorter's counter: hard control, soft data, or the paper's fully soft run")
+    a('--control', default='hard', choices=['hard', 'soft'],
+      help="the sorter's counter: hard control, soft data, or the paper's fully soft run")
     a('--seed', type=int, default=0, help='seed of the initialisation and the data order')
-    a('--out', default=None, help='run folder (None: <project>/runs/train/<task>-<parser>-<mode>-<scale>-seed<seed>-lr<lr>-n<n_train>)')
+    a('--out', default=None, help='run folder (None: '
+                                  '<project>/runs/train/<task>-<parser>-<mode>-<scale>-seed<seed>-lr<lr>-n<n_train>)')
     a('--resume', action='store_true', help="continue the run in --out from its latest checkpoint (same settings)")
     a('--overwrite', action='store_true', help='delete the run already in --out and start again')
     a('--allow-hub', action='store_true', help='allow downloading --model from the Hugging Face hub')
     a('--n-train', type=_at_least(1), default=None, help='training sentences (None: the scale\'s; cpu 2000)')
-    a('--n-eval', type=_at_least(1), default=None, help='test and held-out sentences evaluated (None: the scale\'s; cpu 200)')
+    a('--n-eval', type=_at_least(1), default=None, help='test and held-out sentences evaluated (None: the scale\'s; '
+                                                        'cpu 200)')
     a('--epochs', type=_at_least(1), default=None, help="epochs (None: the scale's; cpu 1)")
     a('--bs', type=_at_least(1), default=None, help="batch size (None: the scale's; cpu 8)")
-    a('--eval-every', type=_at_least(0), default=None, help="evaluate every N optimiser steps, 0: only at epoch ends (None: the scale's; cpu 50)")
-    a('--save-every', type=_at_least(0), default=None, help="checkpoint every N optimiser steps, 0: only at epoch ends (None: the scale's; cpu 50, a few minutes)")
-    a('--stop-at', type=_at_least(1), default=None, help='stop with a checkpoint after this many optimiser steps (continue with --resume)')
+    a('--eval-every', type=_at_least(0), default=None, help="evaluate every N optimiser steps, 0: only at epoch ends "
+                                                            "(None: the scale's; cpu 50)")
+    a('--save-every', type=_at_least(0), default=None, help="checkpoint every N optimiser steps, 0: only at epoch "
+                                                            "ends (None: the scale's; cpu 50, a few minutes)")
+    a('--stop-at', type=_at_least(1), default=None, help='stop with a checkpoint after this many optimiser steps '
+                                                         '(continue with --resume)')
     a('--lr', type=_positive_float, default=None, help="the LM's peak learning rate (None: the scale's; cpu 1e-4)")
     a('--head-lr', type=_positive_float, default=None, help="the computer head's peak learning rate (None: --lr)")
     return p
@@ -473,10 +521,12 @@ def main(argv=None):
     args = p.parse_args(argv)
     try: parser_parts(args.parser)
     except ValueError as e: p.error(str(e))
-    over = {k: getattr(args, k) for k in ('n_train', 'n_eval', 'epochs', 'bs', 'eval_every', 'save_every', 'lr', 'head_lr') if getattr(args, k) is not None}
+    keys = ('n_train', 'n_eval', 'epochs', 'bs', 'eval_every', 'save_every', 'lr', 'head_lr')
+    over = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     try:
-        log = train(args.task, args.model, args.scale, args.parser, args.mode, args.baseline, args.out, args.resume, args.seed,
-                    args.allow_hub, control=args.control, overwrite=args.overwrite, stop_at=args.stop_at, **over)
+        log = train(args.task, args.model, args.scale, args.parser, args.mode, args.baseline, args.out, args.resume,
+                    args.seed, args.allow_hub, control=args.control, overwrite=args.overwrite, stop_at=args.stop_at,
+                    **over)
     except (RunError, FileNotFoundError) as e:
         print(f"{p.prog}: error: {e}", file=sys.stderr)
         return 2
