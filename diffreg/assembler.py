@@ -10,6 +10,7 @@ __all__ = ['FIELDS', 'AssemblyError', 'Line', 'parse', 'Program', 'assemble', 'L
 # %% ../nbs/06_assembler.ipynb #76addac3
 import re, dataclasses
 import torch
+from fastcore.basics import patch
 from torch import Tensor
 from .isa import ISA, OPCODES, instr
 from .encodings import check_distribution
@@ -145,71 +146,78 @@ class Program:
     def to(self, device):
         return Program(**{k: v.to(device) for k, v in self.tensors().items()}, labels=self.labels, lines=self.lines)
 
-    @classmethod
-    def from_lines(cls, lines:list, n:int, registers:int, labels:dict=None):
-        "One-hot program from resolved `Line`s."
-        if not lines: raise AssemblyError("empty program")
-        if len(lines) > n:
-            raise AssemblyError(f"program has {len(lines)} lines; a machine with n = {n} holds at most {n} (line "
-                                f"numbers are values mod n)", lines[n].src)
-        oh = lambda idx, k: torch.nn.functional.one_hot(torch.tensor(idx), k).float()
-        for ln in lines:
-            for f in FIELDS:
-                if not 0 <= getattr(ln, f) < registers:
-                    raise AssemblyError(f"register r{getattr(ln, f)} out of range (r0..r{registers-1})", ln.src)
-            if not 0 <= ln.imm < n: raise AssemblyError(f"literal {ln.imm} outside [0, {n})", ln.src, ln.col)
-        return cls(oh([OPCODES[l.op] for l in lines], len(ISA)),
-                   *[oh([getattr(l, f) for l in lines], registers) for f in FIELDS], oh([l.imm for l in lines], n),
-                   labels=labels, lines=[dataclasses.replace(l) for l in lines])
-
-    @property
-    def is_hard(self) -> bool:
-        "Is every distribution one-hot?"
-        return all(bool(((x == 0) | (x == 1)).all()) and bool((x.sum(-1) == 1).all()) for x in self.tensors().values())
-
-    def argmax_lines(self) -> list:
-        "The most probable program, as `Line`s."
-        idx = {k: v.argmax(-1).tolist() for k, v in self.tensors().items()}
-        return [Line(ISA[idx['op'][l]].name, *(idx[f][l] for f in FIELDS), imm=idx['imm'][l]) for l in range(self.L)]
-
-    def confidence(self) -> Tensor:
-        "`[L]`: per line, the least probability among the argmax choices of the opcode and the fields it uses."
-        out = []
-        for l, ln in enumerate(self.argmax_lines()):
-            ps = [self.op[l].max()] + [getattr(self, f)[l].max() for f in instr(ln.op).syntax]
-            out.append(torch.stack(ps).min())
-        return torch.stack(out).detach()
-
-    def to_source(self) -> str:
-        "Disassemble: labels, one instruction per line; for a soft program the argmax program with `# p=` confidences."
-        lines, soft = self.argmax_lines(), not self.is_hard
-        conf = self.confidence() if soft else None
-        at = {}
-        for nm, l in self.labels.items(): at.setdefault(l, []).append(nm)
-        out = []
-        for l, ln in enumerate(lines):
-            out += [f"{nm}:" for nm in at.get(l, [])]
-            spec = instr(ln.op)
-            toks = []
-            for f in spec.syntax:
-                v = getattr(ln, f)
-                if f != 'imm': toks.append(f"r{v}")
-                elif spec.kind in ('jump', 'call') and v in at: toks.append(at[v][0])
-                else: toks.append(str(v))
-            txt = '    ' + ' '.join([ln.op, *toks])
-            out.append(f"{txt:<32s}# p={float(conf[l]):.3f}" if soft else txt)
-        # labels past the last line (a jump out halts)
-        out += [f"{nm}:" for l in sorted(at) if l >= len(lines) for nm in at[l]]
-        return '\n'.join(out) + '\n'
-
     def __repr__(self):
         return f"Program(L={self.L}, n={self.n}, registers={self.registers}, {'hard' if self.is_hard else 'soft'})"
 
-    def soften(self, noise:float=0.1, seed:int=0):
-        "A soft copy: each distribution mixed with a random one, `(1 - noise) p + noise q` (for tests and fine-tuning)."
-        g = torch.Generator().manual_seed(seed)
-        mix = lambda x: (1 - noise) * x + noise * torch.rand(x.shape, generator=g).to(x).softmax(-1)
-        return Program(**{k: mix(v) for k, v in self.tensors().items()}, labels=self.labels)
+# %% ../nbs/06_assembler.ipynb #11d87e7b
+@patch(cls_method=True)
+def from_lines(cls:Program, lines:list, n:int, registers:int, labels:dict=None):
+    "One-hot program from resolved `Line`s."
+    if not lines: raise AssemblyError("empty program")
+    if len(lines) > n:
+        raise AssemblyError(f"program has {len(lines)} lines; a machine with n = {n} holds at most {n} (line "
+                            f"numbers are values mod n)", lines[n].src)
+    oh = lambda idx, k: torch.nn.functional.one_hot(torch.tensor(idx), k).float()
+    for ln in lines:
+        for f in FIELDS:
+            if not 0 <= getattr(ln, f) < registers:
+                raise AssemblyError(f"register r{getattr(ln, f)} out of range (r0..r{registers-1})", ln.src)
+        if not 0 <= ln.imm < n: raise AssemblyError(f"literal {ln.imm} outside [0, {n})", ln.src, ln.col)
+    return cls(oh([OPCODES[l.op] for l in lines], len(ISA)),
+               *[oh([getattr(l, f) for l in lines], registers) for f in FIELDS], oh([l.imm for l in lines], n),
+               labels=labels, lines=[dataclasses.replace(l) for l in lines])
+
+# %% ../nbs/06_assembler.ipynb #1a268324
+@patch(as_prop=True)
+def is_hard(self:Program) -> bool:
+    "Is every distribution one-hot?"
+    return all(bool(((x == 0) | (x == 1)).all()) and bool((x.sum(-1) == 1).all()) for x in self.tensors().values())
+
+@patch
+def argmax_lines(self:Program) -> list:
+    "The most probable program, as `Line`s."
+    idx = {k: v.argmax(-1).tolist() for k, v in self.tensors().items()}
+    return [Line(ISA[idx['op'][l]].name, *(idx[f][l] for f in FIELDS), imm=idx['imm'][l]) for l in range(self.L)]
+
+@patch
+def confidence(self:Program) -> Tensor:
+    "`[L]`: per line, the least probability among the argmax choices of the opcode and the fields it uses."
+    out = []
+    for l, ln in enumerate(self.argmax_lines()):
+        ps = [self.op[l].max()] + [getattr(self, f)[l].max() for f in instr(ln.op).syntax]
+        out.append(torch.stack(ps).min())
+    return torch.stack(out).detach()
+
+# %% ../nbs/06_assembler.ipynb #ce5a6128
+@patch
+def to_source(self:Program) -> str:
+    "Disassemble: labels, one instruction per line; for a soft program the argmax program with `# p=` confidences."
+    lines, soft = self.argmax_lines(), not self.is_hard
+    conf = self.confidence() if soft else None
+    at = {}
+    for nm, l in self.labels.items(): at.setdefault(l, []).append(nm)
+    out = []
+    for l, ln in enumerate(lines):
+        out += [f"{nm}:" for nm in at.get(l, [])]
+        spec = instr(ln.op)
+        toks = []
+        for f in spec.syntax:
+            v = getattr(ln, f)
+            if f != 'imm': toks.append(f"r{v}")
+            elif spec.kind in ('jump', 'call') and v in at: toks.append(at[v][0])
+            else: toks.append(str(v))
+        txt = '    ' + ' '.join([ln.op, *toks])
+        out.append(f"{txt:<32s}# p={float(conf[l]):.3f}" if soft else txt)
+    # labels past the last line (a jump out halts)
+    out += [f"{nm}:" for l in sorted(at) if l >= len(lines) for nm in at[l]]
+    return '\n'.join(out) + '\n'
+
+@patch
+def soften(self:Program, noise:float=0.1, seed:int=0):
+    "A soft copy: each distribution mixed with a random one, `(1 - noise) p + noise q` (for tests and fine-tuning)."
+    g = torch.Generator().manual_seed(seed)
+    mix = lambda x: (1 - noise) * x + noise * torch.rand(x.shape, generator=g).to(x).softmax(-1)
+    return Program(**{k: mix(v) for k, v in self.tensors().items()}, labels=self.labels)
 
 # %% ../nbs/06_assembler.ipynb #55699f60
 def _resolve(lines:list, labels:dict, program:str=None) -> list:

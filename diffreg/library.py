@@ -400,6 +400,7 @@ def _inputs(f:LibFunction, registers:dict, B:int, n:int) -> torch.Tensor:
         R[:, int(k[1:])] = t.long()
     return R
 
+# %% ../nbs/09_library.ipynb #cc3b2081
 def run(name:str, memory=(), registers:dict=None, n:int=128, mode:str='hard', memory_size:int=None,
         max_steps:int=None, alu:str='structured', device=None, trace:bool=False):
     """Run library function `name` on a batch: `memory` ints `[B, <= m]`, `registers` `{'r1': [B] ints, ...}`. Returns a

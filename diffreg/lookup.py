@@ -9,6 +9,7 @@ __all__ = ['FFT_NOISE', 'OuterScatter', 'LookupTable', 'dense_lookup']
 
 # %% ../nbs/03_lookup_tables.ipynb #10c0210f
 import torch
+from fastcore.basics import patch
 from torch import Tensor
 from .encodings import check_distribution, check_int_range
 from .ops import OPS, attach, get_ops
@@ -110,7 +111,7 @@ class OuterScatter(torch.autograd.Function):
         G = torch.gather(g.to(a.dtype), 1, idx.reshape(1, -1).expand(N, -1)).view(N, c, -1)
         return torch.bmm(G, b[:, :, None])[..., 0], torch.bmm(a[:, None, :], G)[:, 0], None
 
-# %% ../nbs/03_lookup_tables.ipynb #dfec1a41
+# %% ../nbs/03_lookup_tables.ipynb #a1f049f3
 class LookupTable:
     "The differentiable ALU over unit encodings mod `n` for the operations `ops` (names in `OPS`; default all)."
     max_dense_bytes = 8 * 2**30
@@ -147,54 +148,62 @@ class LookupTable:
         if self.n <= 1024 and rows == slice(None): self._idx[key] = r
         return r
 
-    def dense(self, dtype=torch.float32, device=None) -> Tensor:
-        "The paper's table `T[|A|, n, n, n]`: `T[f, i, j, k] = 1` iff op `f` maps `(i, j)` to `k`."
-        if self.dense_bytes > self.max_dense_bytes:
-            raise MemoryError(f"the dense table for {len(self.ops)} ops at n={self.n} needs "
-                              f"{self.dense_bytes/2**30:.1f} GiB "
-                              f"(limit {self.max_dense_bytes/2**30:.0f} GiB): use method='structured'")
-        key = (dtype, str(device))
-        if key not in self._dense:
-            T = torch.zeros(len(self.ops), self.n, self.n, self.n, dtype=dtype, device=device)
-            for f, o in enumerate(self.ops): T[f].scatter_(-1, self.results(o.name, device)[..., None], 1)
-            self._dense[key] = T
-        return self._dense[key]
+# %% ../nbs/03_lookup_tables.ipynb #9e500678
+@patch
+def dense(self:LookupTable, dtype=torch.float32, device=None) -> Tensor:
+    "The paper's table `T[|A|, n, n, n]`: `T[f, i, j, k] = 1` iff op `f` maps `(i, j)` to `k`."
+    if self.dense_bytes > self.max_dense_bytes:
+        raise MemoryError(f"the dense table for {len(self.ops)} ops at n={self.n} needs "
+                          f"{self.dense_bytes/2**30:.1f} GiB "
+                          f"(limit {self.max_dense_bytes/2**30:.0f} GiB): use method='structured'")
+    key = (dtype, str(device))
+    if key not in self._dense:
+        T = torch.zeros(len(self.ops), self.n, self.n, self.n, dtype=dtype, device=device)
+        for f, o in enumerate(self.ops): T[f].scatter_(-1, self.results(o.name, device)[..., None], 1)
+        self._dense[key] = T
+    return self._dense[key]
 
-    def _chunk(self, batch:int) -> int: return max(1, min(self.n, 2**24 // max(1, batch * self.n)))
+@patch
+def _chunk(self:LookupTable, batch:int) -> int: return max(1, min(self.n, 2**24 // max(1, batch * self.n)))
 
-    def _scatter(self, op:str, a:Tensor, b:Tensor) -> Tensor:
-        """Generic exact structured lookup: scatter the outer product `a (x) b` into `fn(i, j)`, in row chunks.
-        `a, b`: `[N, n]`."""
-        N, n = a.shape
-        full = self.results(op, a.device) if n <= 1024 else None
-        c, out = self._chunk(N), 0
-        for s in range(0, n, c):
-            idx = full[s:s+c] if full is not None else self.results(op, a.device, slice(s, s + c))   # [c, n]
-            out = out + OuterScatter.apply(a[:, s:s+c], b, idx)
-        return out.to(a.dtype)
+@patch
+def _scatter(self:LookupTable, op:str, a:Tensor, b:Tensor) -> Tensor:
+    """Generic exact structured lookup: scatter the outer product `a (x) b` into `fn(i, j)`, in row chunks.
+    `a, b`: `[N, n]`."""
+    N, n = a.shape
+    full = self.results(op, a.device) if n <= 1024 else None
+    c, out = self._chunk(N), 0
+    for s in range(0, n, c):
+        idx = full[s:s+c] if full is not None else self.results(op, a.device, slice(s, s + c))   # [c, n]
+        out = out + OuterScatter.apply(a[:, s:s+c], b, idx)
+    return out.to(a.dtype)
 
-    def apply(self, op:str, a:Tensor, b:Tensor, method:str='structured') -> Tensor:
-        """The result distribution `[..., n]` of the single op `op` (one of the table's) on operand distributions
-        `a, b` `[..., n]` (not checked)."""
-        if op not in self.names: raise KeyError(f"op {op!r} is not in this table; it has {self.names}")
-        if method == 'dense':
-            return torch.einsum('ijk,...i,...j->...k', self.dense(a.dtype, a.device)[self.names.index(op)], a, b)
-        o = OPS[op]
-        if o.structured is not None: return o.structured(a, b)
-        a, b = torch.broadcast_tensors(a, b)
-        shape = a.shape
-        return self._scatter(op, a.reshape(-1, self.n), b.reshape(-1, self.n)).view(shape)
+# %% ../nbs/03_lookup_tables.ipynb #89e0ac29
+@patch
+def apply(self:LookupTable, op:str, a:Tensor, b:Tensor, method:str='structured') -> Tensor:
+    """The result distribution `[..., n]` of the single op `op` (one of the table's) on operand distributions
+    `a, b` `[..., n]` (not checked)."""
+    if op not in self.names: raise KeyError(f"op {op!r} is not in this table; it has {self.names}")
+    if method == 'dense':
+        return torch.einsum('ijk,...i,...j->...k', self.dense(a.dtype, a.device)[self.names.index(op)], a, b)
+    o = OPS[op]
+    if o.structured is not None: return o.structured(a, b)
+    a, b = torch.broadcast_tensors(a, b)
+    shape = a.shape
+    return self._scatter(op, a.reshape(-1, self.n), b.reshape(-1, self.n)).view(shape)
 
-    def __call__(self, op_probs:Tensor, a:Tensor, b:Tensor, method:str='structured', validate:bool=True) -> Tensor:
-        "Expected result `[..., n]` of ops drawn from `op_probs` `[..., |A|]` on operands `a`, `b` `[..., n]` (eq 10)."
-        if method not in ('structured', 'dense'):
-            raise ValueError(f"`method` must be 'structured' or 'dense', got {method!r}")
-        for name, t, k in (('op_probs', op_probs, len(self.ops)), ('a', a, self.n), ('b', b, self.n)):
-            if not torch.is_tensor(t) or t.dim() == 0 or t.shape[-1] != k:
-                raise ValueError(f"`{name}` must be a tensor [..., {k}], got shape {tuple(getattr(t, 'shape', ()))}")
-            if validate: check_distribution(t, name)
-        if method == 'dense': return dense_lookup(self.dense(a.dtype, a.device), op_probs, a, b)
-        return sum(op_probs[..., f:f+1] * self.apply(o.name, a, b) for f, o in enumerate(self.ops))
+@patch
+def __call__(self:LookupTable, op_probs:Tensor, a:Tensor, b:Tensor, method:str='structured',
+             validate:bool=True) -> Tensor:
+    "Expected result `[..., n]` of ops drawn from `op_probs` `[..., |A|]` on operands `a`, `b` `[..., n]` (eq 10)."
+    if method not in ('structured', 'dense'):
+        raise ValueError(f"`method` must be 'structured' or 'dense', got {method!r}")
+    for name, t, k in (('op_probs', op_probs, len(self.ops)), ('a', a, self.n), ('b', b, self.n)):
+        if not torch.is_tensor(t) or t.dim() == 0 or t.shape[-1] != k:
+            raise ValueError(f"`{name}` must be a tensor [..., {k}], got shape {tuple(getattr(t, 'shape', ()))}")
+        if validate: check_distribution(t, name)
+    if method == 'dense': return dense_lookup(self.dense(a.dtype, a.device), op_probs, a, b)
+    return sum(op_probs[..., f:f+1] * self.apply(o.name, a, b) for f, o in enumerate(self.ops))
 
 # %% ../nbs/03_lookup_tables.ipynb #ac5babe8
 def dense_lookup(T:Tensor, op_probs:Tensor, a:Tensor, b:Tensor) -> Tensor:

@@ -167,6 +167,7 @@ def plot_accuracy(log:pd.DataFrame, path=None):
     if path is not None: fig.savefig(path, dpi=120)
     return fig
 
+# %% ../nbs/21_tiny_llama.ipynb #4ff809a9
 def cli() -> argparse.ArgumentParser:
     "The command line of `python -m diffreg.tiny_llama`."
     p = argparse.ArgumentParser(prog='python -m diffreg.tiny_llama',
