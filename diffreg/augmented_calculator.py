@@ -9,6 +9,7 @@ __all__ = ['WHY_43', 'PAPER_CALC', 'calculator_summary']
 
 # %% ../nbs/22_augmented_calculator.ipynb #467e6b56
 import pandas as pd
+from .train import run_config
 
 # %% ../nbs/22_augmented_calculator.ipynb #d38ad39a
 WHY_43 = dict(pointer="ours: the operand slots copy the sentence's numbers; a 135M model for one short epoch, the "
@@ -19,9 +20,6 @@ WHY_43 = dict(pointer="ours: the operand slots copy the sentence's numbers; a 13
               attention="ours: attention-pooled states with a linear read-out",
               text="no computer: the same LM must compute the answer and write it as text")
 PAPER_CALC = dict(calc128='perfect by epoch 9', calc256='perfect by epoch 4')
-
-def _lrs(d) -> str:
-    return f"lr {d.lr.iloc[0]:g}" + (f", head lr {d.head_lr.iloc[0]:g}" if pd.notna(d.head_lr.iloc[0]) else '')
 
 def calculator_summary(log:pd.DataFrame) -> list:
     """The report's rows for the augmented calculator (`save_summary`): one per task and configuration of `log` (this
@@ -39,8 +37,6 @@ def calculator_summary(log:pd.DataFrame) -> list:
             out.append(dict(experiment=f'Augmented calculator {task} ({cfg})', paper=paper,
                             ours=f"{100 * d.test_acc.iloc[-1]:.1f} % test, {100 * d.heldout_acc.iloc[-1]:.1f} % "
                                  f"held-out phrasing after {int(d.step.iloc[-1])} steps{first}",
-                            configuration=f"{d.model.iloc[0]}, {d['mode'].iloc[0]} fine-tuning, "
-                                          f"{int(d.n_train.iloc[0])} sentences, batch {int(d.bs.iloc[0])}, {_lrs(d)}, "
-                                          f"scale {d.scale.iloc[0]}, seed {d.seed.iloc[0]} (22_augmented_calculator)",
+                            configuration=run_config(d, '22_augmented_calculator'),
                             wall=f"{d.wall_s.iloc[-1] / 60:.0f} min", why=WHY_43.get(cfg, '')))
     return out

@@ -9,6 +9,7 @@ __all__ = ['WHY_SELECT', 'selection_summary']
 
 # %% ../nbs/24_selection.ipynb #a7b42705
 import pandas as pd
+from .train import run_config
 
 # %% ../nbs/24_selection.ipynb #0f38a7d9
 WHY_SELECT = {'pointer+span': "ours: each program reads its own inputs (numbers / characters), so a program's answer "
@@ -27,8 +28,6 @@ def selection_summary(log:pd.DataFrame) -> list:
                              f"{100 * d.test_acc.iloc[-1]:.1f} % right answer "
                              f"(held-out phrasing {100 * d.heldout_select_acc.iloc[-1]:.1f} / "
                              f"{100 * d.heldout_acc.iloc[-1]:.1f} %) after {int(d.step.iloc[-1])} steps",
-                        configuration=f"{d.model.iloc[0]}, {int(d.n_train.iloc[0])} sentences, batch "
-                                      f"{int(d.bs.iloc[0])}, lr {d.lr.iloc[0]:g}, head lr {d.head_lr.iloc[0]:g}, "
-                                      f"scale {d.scale.iloc[0]}, seed {d.seed.iloc[0]} (24_selection)",
+                        configuration=run_config(d, '24_selection'),
                         wall=f"{d.wall_s.iloc[-1] / 60:.0f} min", why=WHY_SELECT.get(c, '')))
     return out

@@ -7,7 +7,7 @@ Docs: https://diffreg.github.io/diffreg/train.html.md"""
 # %% auto #0
 __all__ = ['PROMPT', 'COMMON', 'TRAIN_SCALES', 'CHECKS', 'RUN_FILES', 'answer_text', 'ComputerAdapter', 'TextAdapter',
            'check_config', 'model_label', 'build_model', 'run_name', 'RunError', 'atomic_replace', 'atomic_write',
-           'RunFolder', 'read_log', 'EpochSampler', 'Trainer', 'train', 'sweep', 'cli', 'main']
+           'RunFolder', 'read_log', 'EpochSampler', 'Trainer', 'train', 'sweep', 'run_config', 'cli', 'main']
 
 # %% ../nbs/20_train.ipynb #bee58dbf
 import argparse, contextlib, copy, hashlib, json, math, os, shutil, sys, time
@@ -456,6 +456,15 @@ def sweep(runs, model=None, scale:str='smoke', seed:int=0, allow_hub:bool=False,
         print(f"{task} {config}: test {log.test_acc.iloc[-1]:.3f}, held-out {log.heldout_acc.iloc[-1]:.3f}, "
               f"{(time.time() - t0) / 60:.1f} min", flush=True)
     return pd.concat(logs, ignore_index=True)
+
+# %% ../nbs/20_train.ipynb #d00b3f66
+def run_config(log:pd.DataFrame, where:str) -> str:
+    """One run's configuration from its `train` log rows, for tables and summaries: model, fine-tuning mode, training
+    sentences, batch, learning rates, scale, seed, and `where` (the notebook)."""
+    d = log.iloc[0]
+    head = f", head lr {d.head_lr:g}" if pd.notna(d.head_lr) else ''
+    return (f"{d.model}, {d['mode']} fine-tuning, {int(d.n_train)} sentences, batch {int(d.bs)}, lr {d.lr:g}{head}, "
+            f"scale {d.scale}, seed {d.seed} ({where})")
 
 # %% ../nbs/20_train.ipynb #cb8db1f3
 def _at_least(lo:int):
