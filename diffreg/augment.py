@@ -207,9 +207,7 @@ class MachineProgram(nn.Module):
         ctl = None
         if self.control == 'hard':    # the counter follows a hard run on the most likely inputs (08_machine)
             with torch.no_grad():        # a plan that did not halt within `steps` would be a wrong answer: refused
-                hard = self.machine.run(self.prog, M.argmax(-1), Rg.argmax(-1), max_steps=self.steps, hard=True,
-                                        trace=True)
-                ctl = hard.check_halted().trace['pc']
+                ctl = self.machine.control_trace(self.prog, M.argmax(-1), Rg.argmax(-1), max_steps=self.steps)
         st = self.machine.run(self.prog, M, Rg, max_steps=self.steps, control=ctl)
         out = torch.cat([st.registers[:, self.out_r], st.memory[:, self.out_m]], 1)
         return sel[:, :1, None] * out

@@ -21,7 +21,7 @@ from .encodings import (unit_to_binary, binary_to_unit, bits_for, check_distribu
                                default_device)
 from .memory import read, write, fold_address
 from .assembler import Program
-from .symbolic import int_state
+from .symbolic import int_state, step_symbolic
 
 # %% ../nbs/08_machine.ipynb #c35adff3
 class StructuredALU:
@@ -253,16 +253,19 @@ def step(self:Machine, prog:Encoded, M:Tensor, R:Tensor, c:Tensor):
 # %% ../nbs/08_machine.ipynb #005ada6f
 @patch
 def run(self:Machine, program:Program, memory, registers=None, max_steps:int=1000, hard:bool=False, trace:bool=False,
-        threshold:float=HALTED, check_every:int=1, control:Tensor=None) -> State:
+        threshold:float=HALTED, check_every:int=1, control:Tensor=None, fast:bool=True) -> State:
     """Run `program` on `memory` (ints `[B, m']` or distributions `[B, m, n]`) until every element halted (h >=
     `threshold`) or `max_steps`. `control` `[T+1, B]` (a hard run's `trace['pc']`): the counter follows it instead of
-    eq 6 ("hard control, soft data", below)."""
+    eq 6 ("hard control, soft data", below); on a one-hot program that takes the fast path unless `fast=False` or
+    `trace`."""
     if not isinstance(max_steps, int) or max_steps < 1:
         raise ValueError(f"`max_steps` must be a positive int, got {max_steps!r}")
     if not isinstance(check_every, int) or check_every < 1:
         raise ValueError(f"`check_every` must be a positive int, got {check_every!r}")
     if not threshold > 0: raise ValueError(f"`threshold` must be > 0 (above 1: run all `max_steps`), got {threshold!r}")
     if hard: return self.run_hard(program, memory, registers, max_steps, trace)
+    if control is not None and fast and not trace and program.is_hard:
+        return self._run_controlled(program, memory, registers, control, max_steps, threshold)
     prog = self.encode(program)
     s = self.init_state(prog, memory, registers)
     M, R, c = s.memory, s.registers, s.pc
@@ -343,6 +346,126 @@ def run_hard(self:Machine, program:Program, memory, registers=None, max_steps:in
     return State(M, R, pc, halted, steps, hard=True, trace=tr, max_steps=max_steps)
 
 Machine.run_hard = run_hard
+
+# %% ../nbs/08_machine.ipynb #2a9a6671
+@patch
+def _control_plan(self:Machine, program:Program, control:Tensor, max_steps:int) -> dict:
+    """What each element does at each step when the counter follows `control` `[T+1, B]` on the one-hot `program`:
+    per-step tensors on the device for the `S` steps until every element ended, and per-step flags. Register `r` (one
+    past the last) is a scratch row that elements not writing at a step write to."""
+    lines = program.hard_lines()
+    L, r, n, dev, dt = len(lines), self.r, self.n, self.device, self.dtype
+    spec = [instr(l.op) for l in lines]
+    ops = tuple(dict.fromkeys(s.alu for s in spec if s.kind == 'alu'))
+    col = lambda f: torch.tensor([getattr(l, f) for l in lines])
+    kind_of = torch.tensor([_K[s.kind] for s in spec])
+    opid_of = torch.tensor([ops.index(s.alu) if s.kind == 'alu' else -1 for s in spec])
+    ctl = control.cpu().long()
+    k = torch.arange(max_steps)
+    pc, nxt = ctl[k.clamp(max=len(ctl) - 1)], ctl[(k + 1).clamp(max=len(ctl) - 1)]      # [T, B]
+    inside, line = pc < L, pc.clamp(max=L - 1)
+    kind = kind_of[line]
+    halts = inside & (kind == _K['halt'])
+    spills = inside & ~halts & (nxt >= L)
+    ended = halts | spills | ~inside
+    live = inside & ((ended.long().cumsum(0) - ended.long()) == 0)       # nothing ended before this step
+    S = int(live.any(1).nonzero().max()) + 1 if bool(live.any()) else 0
+    kind, line, halts, spills, live = kind[:S], line[:S], halts[:S] & live[:S], spills[:S] & live[:S], live[:S]
+    ex = live & ~halts                                                      # executes its line at this step
+    is_k = lambda name: ex & (kind == _K[name])
+    writer = is_k('alu') | is_k('const') | is_k('read') | is_k('call')
+    oh = lambda idx, size, mask: torch.nn.functional.one_hot(idx, size).to(dt) * mask[..., None]
+    const = oh(col('imm')[line], n, is_k('const')) + oh((line + 1) % n, n, is_k('call'))
+    opid = opid_of[line]
+    alu = torch.stack([(opid == j) & is_k('alu') for j in range(len(ops))], -1) if ops else torch.zeros(S, 0, 0)
+    ab = torch.stack([col('a')[line], col('b')[line]], 2)[..., None].expand(S, -1, 2, n)       # [S, B, 2, n]
+    dest = torch.where(writer, col('d')[line], r)[..., None, None].expand(S, -1, 1, n)          # scratch row: no write
+    scratch = torch.where(is_k('call'), col('t')[line], r)[..., None, None].expand(S, -1, 1, n)
+    n_alu = alu.any(1).sum(-1) if ops else torch.zeros(S, dtype=torch.long)
+    sources = n_alu + is_k('read').any(1) + (const.sum((1, 2)) > 0)
+    flags = torch.stack([const.sum((1, 2)) > 0, is_k('read').any(1), is_k('write').any(1), is_k('call').any(1),
+                         writer.any(1), halts.any(1), spills.any(1), sources > 1], 1).tolist()
+    step = lambda x: list(x.to(dev).unbind(0))
+    return dict(S=S, ops=ops, ab=step(ab), dest=step(dest), scratch=step(scratch), const=step(const),
+                alu=step(alu.to(dt)), read=step(is_k('read').to(dt)), write=step(is_k('write').to(dt)),
+                halts=step(halts), spills=step(spills), alu_any=alu.any(1).tolist() if ops else [[]] * S,
+                flags=[dict(zip(('const', 'read', 'write', 'call', 'writer', 'halts', 'spills', 'mix'), f))
+                       for f in flags])
+
+# %% ../nbs/08_machine.ipynb #f8887b70
+@patch
+def _run_controlled(self:Machine, program:Program, memory, registers, control:Tensor, max_steps:int,
+                    threshold:float) -> State:
+    "`run` with `control` on a one-hot program: only what the plan says happens at each step (see above)."
+    P = self._control_plan(program, control, max_steps)
+    M, R = self._inputs(memory, registers)
+    B, m, r, dev, dt = M.shape[0], self.m, self.r, self.device, self.dtype
+    R = torch.cat([R, torch.zeros_like(R[:, :1])], 1)                 # + the scratch row
+    ones = torch.ones(B, 1, device=dev, dtype=dt)
+    def op_fn(o):
+        alu = self.alu((o,))
+        if isinstance(alu, StructuredALU): return lambda u, v: alu.lut.apply(o, u, v)
+        return lambda u, v: alu(ones, u, v)
+    alus = [op_fn(o) for o in P['ops']]
+    one = torch.zeros(B, 1, self.n, device=dev, dtype=dt); one[..., 1] = 1
+    outM, outR = M, R
+    ended = torch.zeros(B, dtype=torch.bool, device=dev); steps = torch.zeros(B, device=dev, dtype=dt)
+    def finish(mask, Mk, Rk, k):
+        nonlocal outM, outR, ended, steps
+        outM, outR = torch.where(mask[:, None, None], Mk, outM), torch.where(mask[:, None, None], Rk, outR)
+        ended, steps = ended | mask, torch.where(mask, torch.full_like(steps, k + 1), steps)
+    for k in range(P['S']):
+        f = P['flags'][k]
+        if f['halts']: finish(P['halts'][k], M, R, k)                  # a `halt` line: the state before the step
+        uv = R.gather(1, P['ab'][k])                                   # eq 2 on registers, at the line's fields
+        uv = uv / uv.sum(-1, keepdim=True).clamp_min(1e-30)            # as the reference step ("Stability")
+        u, v = uv[:, 0], uv[:, 1]
+        mix = f['mix']                                                 # results from several sources: masked sum
+        res = P['const'][k] if f['const'] else None
+        for j, present in enumerate(P['alu_any'][k]):
+            if present:
+                x = alus[j](u, v)
+                if mix: x = P['alu'][k][:, j, None] * x
+                res = x if res is None else res + x
+        if f['read']:
+            x = read(M, fold_address(u, m))
+            if mix: x = P['read'][k][:, None] * x
+            res = x if res is None else res + x
+        if f['call']: R = R.scatter(1, P['scratch'][k], one)
+        if f['writer']: R = R.scatter(1, P['dest'][k], res[:, None, :])
+        if f['write']: M = write(M, fold_address(v, m), u, P['write'][k])
+        if f['spills']: finish(P['spills'][k], M, R, k)                # jumped out: the state after the step
+    left = ~ended
+    outM, outR = torch.where(left[:, None, None], M, outM), torch.where(left[:, None, None], R, outR)[:, :r]
+    steps = torch.where(left, torch.full_like(steps, P['S']), steps)
+    last = control[min(P['S'], len(control) - 1)].to(dev)                # where an unfinished element stands
+    at = torch.nn.functional.one_hot(last.clamp(max=program.L - 1), program.L).to(dt)
+    c = at * (left & (last < program.L))[:, None]
+    return State(outM, outR, c, ended.to(dt), steps, hard=False, threshold=min(threshold, HALTED), max_steps=max_steps)
+
+# %% ../nbs/08_machine.ipynb #f31a8e0b
+@patch
+def control_trace(self:Machine, program:Program, memory, registers=None, max_steps:int=1000) -> Tensor:
+    """The counter trace `[T+1, B]` of the hard run on integer `memory`, `registers` (what `control=` takes), or
+    `NotHaltedError` if an element does not halt within `max_steps`. Up to 64 elements it runs the plain-Python spec
+    (`07_symbolic`) element by element, far faster than hard mode's tensor ops at small batch; beyond, hard mode."""
+    M, R = self._inputs(memory, registers, soft=False)
+    if M.shape[0] > 64:
+        return self.run(program, M, R, max_steps=max_steps, hard=True, trace=True).check_halted().trace['pc']
+    lines, L, runs = program.hard_lines(), program.L, []
+    for mem, reg in zip(M.tolist(), R.tolist()):
+        pcs, pc, halted = [0], 0, False
+        while not halted and len(pcs) <= max_steps:
+            pc, halted = step_symbolic(lines[pc], mem, reg, pc, self.n)
+            halted = halted or pc >= L
+            pcs.append(pc)
+        runs.append((pcs, halted))
+    bad = [b for b, (_, halted) in enumerate(runs) if not halted]
+    if bad:
+        raise NotHaltedError(f"{len(bad)} of {len(runs)} runs did not halt within max_steps={max_steps} "
+                             f"(batch elements {bad[:8]}): pass a larger `max_steps`")
+    T = max(len(p) for p, _ in runs)
+    return torch.tensor([p + [p[-1]] * (T - len(p)) for p, _ in runs], device=self.device).T.contiguous()
 
 # %% ../nbs/08_machine.ipynb #fdb01e31
 def plot_trace(state:State, program:Program=None, b:int=0, path=None, title:str=None, max_steps:int=None):

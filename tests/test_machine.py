@@ -125,3 +125,26 @@ def test_load(n, count, batch, data):
     if soft:
         (X * torch.randn_like(X)).sum().backward()
         assert logits.grad is not None and logits.grad.abs().sum() > 0
+
+
+@settings(max_examples=CI_CASES // 2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(), st.integers(0, 2**31 - 1))
+def test_fast_hard_control_equals_reference(case, seed):
+    "The fast hard-control path equals the reference step under the same control, on soft data: values and gradients."
+    prog, n, r, m, mem, regs = case
+    mach = Machine(n, r, m, device='cpu')
+    g = torch.Generator().manual_seed(seed)
+    soften = lambda x: (torch.nn.functional.one_hot(x, n) * 4 + torch.randn(*x.shape, n, generator=g)).requires_grad_()
+    lm, lr = soften(mem), soften(regs)
+    ctl = mach.run(prog, mem, regs, hard=True, trace=True, max_steps=40).trace['pc']
+    w = torch.randn(mem.shape[0], m, n, generator=g), torch.randn(regs.shape[0], r, n, generator=g)
+    out = []
+    for fast in (False, True):
+        lm.grad = lr.grad = None
+        s = mach.run(prog, lm.softmax(-1), lr.softmax(-1), max_steps=40, control=ctl, fast=fast)
+        ((s.memory * w[0]).sum() + (s.registers * w[1]).sum()).backward()
+        out.append((s, lm.grad.clone(), lr.grad.clone()))
+    (ref, gm, gr), (fst, fm, fr) = out
+    for a, b in ((fst.memory, ref.memory), (fst.registers, ref.registers), (fm, gm), (fr, gr)):
+        assert torch.allclose(a, b, atol=1e-5), (prog.to_source(), float((a - b).abs().max()))
+    assert torch.allclose(fst.halted, ref.halted, atol=1e-5) and torch.allclose(fst.steps, ref.steps.detach(), atol=1e-3)
