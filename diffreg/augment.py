@@ -186,7 +186,7 @@ class MachineProgram(nn.Module):
     answer from `out_registers` or `out_memory` -> `[B, L, n]`, weighted by its one selection entry."""
     def __init__(self, name:str, n:int, steps:int, in_registers=(), in_memory=(), out_registers=(), out_memory=(),
                  fixed:dict=None, memory:int=1, registers:int=16, alu:str='structured', device=None,
-                 control:str='soft'):
+                 control:str='soft', fast:bool=True):
         super().__init__()
         from diffreg.library import link
         from diffreg.machine import Machine
@@ -198,7 +198,7 @@ class MachineProgram(nn.Module):
         if len(self.out_r) + len(self.out_m) == 0: raise ValueError("give `out_registers` or `out_memory`")
         self.out_len = len(self.out_r) + len(self.out_m)
         if control not in ('soft', 'hard'): raise ValueError(f"`control` must be 'soft' or 'hard', got {control!r}")
-        self.control = control
+        self.control, self.fast = control, fast                          # fast: the hard-control fast path
 
     def forward(self, sel:Tensor, slots:Tensor) -> Tensor:
         B, k, mc = slots.shape[0], len(self.in_r), self.machine
@@ -208,7 +208,7 @@ class MachineProgram(nn.Module):
         if self.control == 'hard':    # the counter follows a hard run on the most likely inputs (08_machine)
             with torch.no_grad():        # a plan that did not halt within `steps` would be a wrong answer: refused
                 ctl = self.machine.control_trace(self.prog, M.argmax(-1), Rg.argmax(-1), max_steps=self.steps)
-        st = self.machine.run(self.prog, M, Rg, max_steps=self.steps, control=ctl)
+        st = self.machine.run(self.prog, M, Rg, max_steps=self.steps, control=ctl, fast=self.fast)
         out = torch.cat([st.registers[:, self.out_r], st.memory[:, self.out_m]], 1)
         return sel[:, :1, None] * out
 
