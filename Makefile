@@ -46,8 +46,10 @@ pytest-all: $(STAMP)
 
 test: sync-check lint nbtest pytest
 
+# one torch thread unless OMP_NUM_THREADS says otherwise: the soft machine's small ops slow down 2-3x on 2 threads when
+# the other core is busy, and the committed cpu tables were made on one thread (2 threads move some last digits)
 reproduce: $(STAMP)
-	$(BIN)/python -m diffreg.pipeline --scale $(SCALE)
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/python -m diffreg.pipeline --scale $(SCALE)
 
 bench: $(STAMP)
 	$(BIN)/python -m diffreg.bench lookup

@@ -6,10 +6,11 @@ Docs: https://diffreg.github.io/diffreg/bench.html.md"""
 
 # %% auto #0
 __all__ = ['BENCH_SETS', 'BENCH_OPS', 'time_fwd_bwd', 'bench_lookup', 'bench_lookup_ops', 'bench_machine', 'bench_sort',
-           'bench_train_step', 'cli', 'main']
+           'bench_train_step', 'bench_gpu', 'cli', 'main']
 
 # %% ../nbs/91_bench.ipynb #beeed47d
 import argparse, statistics, sys, time
+from pathlib import Path
 import torch
 import pandas as pd
 from fastcore.imports import in_ipython
@@ -201,22 +202,62 @@ def bench_train_step(task:str='sort12', parser:str='span', batch:int=8, steps:in
     df['share'] = df.seconds / df.seconds.sum()
     return df
 
+# %% ../nbs/91_bench.ipynb #ed1bf83c
+def bench_gpu(device=None, out=None, quick:bool=False) -> str:
+    """Every benchmark once on `device` (default cuda; under 5 minutes on one H200): the lookup, the Figure 4 machine
+    step and hard mode, the sort12 computer (reference / fast / soft), one SmolLM2 sort12 training step by phase.
+    Writes Markdown to `out` (default `tables/bench_gpu.md`) and returns it. `quick`: small sizes, no LM (a smoke test
+    of the script on any device)."""
+    device = torch.device(device or 'cuda')
+    if device.type == 'cuda' and not torch.cuda.is_available():
+        raise RuntimeError("bench gpu needs a CUDA device (none found); pass --device cpu to try the script on the CPU")
+    name = torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'
+    sizes = 'quick sizes' if quick else 'full sizes'
+    md = [f"# diffreg benchmarks on {name}\n\ntorch {torch.__version__}, {sizes}; "
+          "forward+backward unless said otherwise."]
+    t0 = time.perf_counter()
+    lk = bench_lookup(ns=(64,) if quick else (64, 128, 256), big=() if quick else (1024, 4096), reps=1 if quick else 3,
+                      device=device)
+    md.append("## Lookup (op set 'arith', batch 32)\n\n" + lk.to_markdown(index=False, floatfmt='.3g'))
+    mdf, hard = bench_machine(n=64 if quick else 128, steps=4 if quick else 16, reps=1 if quick else 3,
+                              hard_batch=64 if quick else 65536, device=device)
+    md.append("## Figure 4 machine step\n\n" + mdf.to_markdown(index=False, floatfmt='.3g') +
+              f"\n\nhard mode: {hard['program_steps_per_s']:,.0f} program-steps/s at batch {hard['batch']}")
+    for k, b in ((8, 2),) if quick else ((12, 8), (12, 256)):
+        sdf = bench_sort(k=k, batch=b, reps=1 if quick else 3, device=device)
+        md.append(f"## sort{k} computer, batch {b}\n\n" + sdf.to_markdown(index=False, floatfmt='.3g'))
+    if not quick:
+        md.append("## One SmolLM2-135M sort12 training step (span parser, batch 8, fast machine)\n\n" +
+                  bench_train_step(fast=True).to_markdown(index=False, floatfmt='.3g'))
+    md.append(f"Total wall time of this benchmark: {time.perf_counter() - t0:.0f} s.")
+    text = '\n\n'.join(md) + '\n'
+    from diffreg.results import table_path
+    p = Path(out) if out else table_path('bench_gpu.md')
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text)
+    return text
+
 # %% ../nbs/91_bench.ipynb #daf06ed4
 def cli() -> argparse.ArgumentParser:
     "The command line of `python -m diffreg.bench`."
     p = argparse.ArgumentParser(prog='python -m diffreg.bench',
                                 description='diffreg benchmarks: ratios measured in one run',
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument('which', choices=['lookup', 'machine', 'sort', 'train-step'], help='which benchmark to run')
+    p.add_argument('which', choices=['lookup', 'machine', 'sort', 'train-step', 'gpu'], help='which benchmark to run')
+    p.add_argument('--threads', type=int, default=1, help="torch threads (1: the soft machine's small ops slow down "
+                                                          "2-3x with 2 threads when the other core is busy; 2 gain "
+                                                          "~12 %% on an idle 2-core machine)")
     p.add_argument('--reps', type=int, default=5, help='repetitions; the median is reported')
     p.add_argument('--batch', type=int, default=32, help='batch size of each timed call')
     p.add_argument('--device', default=None, help='torch device (None: cuda when present, else cpu)')
+    p.add_argument('--out', default=None, help='gpu: where to write the Markdown (None: tables/bench_gpu.md)')
     p.add_argument('--sets', default='arith,anc', help=f"comma-separated op sets among {sorted(BENCH_SETS)} (lookup)")
     return p
 
 def main(argv=None):
     "Entry point of `python -m diffreg.bench`."
     a = cli().parse_args(argv)
+    torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     if a.which == 'lookup':
         print(f"lookup: forward+backward, batch {a.batch}, median of {a.reps}, torch {torch.__version__}, "
@@ -263,6 +304,7 @@ def main(argv=None):
             print(df.to_markdown(index=False, floatfmt='.3g'))
             print(f"computer share of the step: {share['computer forward'] + share['computer backward']:.0%} "
                   f"(target <= 20 %)")
+    if a.which == 'gpu': print(bench_gpu(a.device, a.out))
     return 0
 
 if __name__ == '__main__' and not in_ipython(): sys.exit(main())

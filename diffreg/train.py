@@ -522,12 +522,16 @@ def cli() -> argparse.ArgumentParser:
                                                          '(continue with --resume)')
     a('--lr', type=_positive_float, default=None, help="the LM's peak learning rate (None: the scale's; cpu 1e-4)")
     a('--head-lr', type=_positive_float, default=None, help="the computer head's peak learning rate (None: --lr)")
+    a('--threads', type=_at_least(1), default=1, help="torch threads (1: the soft machine's small ops slow down 2-3x "
+                                                      "with 2 threads when the other core is busy; 2 gain ~12 %% on an "
+                                                      "idle 2-core machine)")
     return p
 
 # %% ../nbs/20_train.ipynb #abc1954c
 def main(argv=None):
     p = cli()
     args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
     try: parser_parts(args.parser)
     except ValueError as e: p.error(str(e))
     keys = ('n_train', 'n_eval', 'epochs', 'bs', 'eval_every', 'save_every', 'lr', 'head_lr')
