@@ -30,6 +30,9 @@ class StructuredALU:
     def __init__(self, n:int, ops): self.n, self.lut = n, LookupTable(ops, n)
     def __call__(self, p:Tensor, u:Tensor, v:Tensor) -> Tensor:
         return self.lut(p, u, v, method=self.method, validate=False)
+    def apply(self, op:str, u:Tensor, v:Tensor) -> Tensor:
+        "The single op `op` (one of this ALU's) on `u`, `v` `[B, n]`."
+        return self.lut.apply(op, u, v, method=self.method)
 
 class DenseALU(StructuredALU):
     "The paper's dense table (eq 10) over registry ops `ops` mod `n`."
@@ -38,10 +41,16 @@ class DenseALU(StructuredALU):
 class CircuitALU:
     "Registry ops `ops` mod `n` computed by their binary circuits on `bits_for(n)`-bit words."
     def __init__(self, n:int, ops): self.n, self.ops, self.w = n, get_ops(ops, need='circuit'), bits_for(n)
+    def _bits(self, u:Tensor, v:Tensor) -> tuple:
+        return unit_to_binary(u, self.w, validate=False), unit_to_binary(v, self.w, validate=False)
+    def _one(self, o, ub:Tensor, vb:Tensor) -> Tensor:
+        return binary_to_unit(o.circuit(ub, vb, self.n), self.n, validate=False)
     def __call__(self, p:Tensor, u:Tensor, v:Tensor) -> Tensor:
-        ub, vb = unit_to_binary(u, self.w, validate=False), unit_to_binary(v, self.w, validate=False)
-        return sum(p[:, k:k+1] * binary_to_unit(o.circuit(ub, vb, self.n), self.n, validate=False) for k,
-                   o in enumerate(self.ops))
+        ub, vb = self._bits(u, v)
+        return sum(p[:, k:k+1] * self._one(o, ub, vb) for k, o in enumerate(self.ops))
+    def apply(self, op:str, u:Tensor, v:Tensor) -> Tensor:
+        "The single op `op` (one of this ALU's) on `u`, `v` `[B, n]`."
+        return self._one(next(o for o in self.ops if o.name == op), *self._bits(u, v))
 
 ALUS = dict(structured=StructuredALU, dense=DenseALU, circuit=CircuitALU)
 
@@ -251,6 +260,15 @@ def step(self:Machine, prog:Encoded, M:Tensor, R:Tensor, c:Tensor):
     return M, R, run[:, None] * c_new, rho * f_halt, run * spill
 
 # %% ../nbs/08_machine.ipynb #005ada6f
+def _check_control(control, B:int):
+    "Raise `ValueError` naming `control` unless it is a counter trace: integers `[T+1 >= 1, B]`, none negative."
+    if not (torch.is_tensor(control) and not control.is_floating_point() and control.dtype != torch.bool):
+        raise ValueError(f"`control` must be an integer tensor [T+1, B] (a hard run's trace['pc']), "
+                         f"got {control!r:.80}")
+    if control.dim() != 2 or control.shape[0] < 1 or control.shape[1] != B:
+        raise ValueError(f"`control` must be [T+1, B={B}] (one counter per batch element), got {tuple(control.shape)}")
+    if bool((control < 0).any()): raise ValueError("`control` holds negative line numbers")
+
 @patch
 def run(self:Machine, program:Program, memory, registers=None, max_steps:int=1000, hard:bool=False, trace:bool=False,
         threshold:float=HALTED, check_every:int=1, control:Tensor=None, fast:bool=True) -> State:
@@ -268,6 +286,7 @@ def run(self:Machine, program:Program, memory, registers=None, max_steps:int=100
         return self._run_controlled(program, memory, registers, control, max_steps, threshold)
     prog = self.encode(program)
     s = self.init_state(prog, memory, registers)
+    if control is not None: _check_control(control, s.memory.shape[0])
     M, R, c = s.memory, s.registers, s.pc
     h = torch.zeros_like(s.halted); steps = torch.zeros_like(h)
     outM, outR = torch.zeros_like(M), torch.zeros_like(R)
@@ -373,21 +392,23 @@ def _control_plan(self:Machine, program:Program, control:Tensor, max_steps:int) 
     kind, line, halts, spills, live = kind[:S], line[:S], halts[:S] & live[:S], spills[:S] & live[:S], live[:S]
     ex = live & ~halts                                                      # executes its line at this step
     is_k = lambda name: ex & (kind == _K[name])
-    writer = is_k('alu') | is_k('const') | is_k('read') | is_k('call')
+    alus, consts, reads, writes, calls = (is_k(name) for name in ('alu', 'const', 'read', 'write', 'call'))
+    writer = alus | consts | reads | calls
     oh = lambda idx, size, mask: torch.nn.functional.one_hot(idx, size).to(dt) * mask[..., None]
-    const = oh(col('imm')[line], n, is_k('const')) + oh((line + 1) % n, n, is_k('call'))
+    const = oh(col('imm')[line], n, consts) + oh((line + 1) % n, n, calls)
+    has_const = const.sum((1, 2)) > 0
     opid = opid_of[line]
-    alu = torch.stack([(opid == j) & is_k('alu') for j in range(len(ops))], -1) if ops else torch.zeros(S, 0, 0)
+    alu = torch.stack([(opid == j) & alus for j in range(len(ops))], -1) if ops else torch.zeros(S, 0, 0)
     ab = torch.stack([col('a')[line], col('b')[line]], 2)[..., None].expand(S, -1, 2, n)       # [S, B, 2, n]
     dest = torch.where(writer, col('d')[line], r)[..., None, None].expand(S, -1, 1, n)          # scratch row: no write
-    scratch = torch.where(is_k('call'), col('t')[line], r)[..., None, None].expand(S, -1, 1, n)
+    scratch = torch.where(calls, col('t')[line], r)[..., None, None].expand(S, -1, 1, n)
     n_alu = alu.any(1).sum(-1) if ops else torch.zeros(S, dtype=torch.long)
-    sources = n_alu + is_k('read').any(1) + (const.sum((1, 2)) > 0)
-    flags = torch.stack([const.sum((1, 2)) > 0, is_k('read').any(1), is_k('write').any(1), is_k('call').any(1),
-                         writer.any(1), halts.any(1), spills.any(1), sources > 1], 1).tolist()
+    sources = n_alu + reads.any(1) + has_const
+    flags = torch.stack([has_const, reads.any(1), writes.any(1), calls.any(1), writer.any(1), halts.any(1),
+                         spills.any(1), sources > 1], 1).tolist()
     step = lambda x: list(x.to(dev).unbind(0))
     return dict(S=S, ops=ops, ab=step(ab), dest=step(dest), scratch=step(scratch), const=step(const),
-                alu=step(alu.to(dt)), read=step(is_k('read').to(dt)), write=step(is_k('write').to(dt)),
+                alu=step(alu.to(dt)), read=step(reads.to(dt)), write=step(writes.to(dt)),
                 halts=step(halts), spills=step(spills), alu_any=alu.any(1).tolist() if ops else [[]] * S,
                 flags=[dict(zip(('const', 'read', 'write', 'call', 'writer', 'halts', 'spills', 'mix'), f))
                        for f in flags])
@@ -400,13 +421,9 @@ def _run_controlled(self:Machine, program:Program, memory, registers, control:Te
     P = self._control_plan(program, control, max_steps)
     M, R = self._inputs(memory, registers)
     B, m, r, dev, dt = M.shape[0], self.m, self.r, self.device, self.dtype
+    _check_control(control, B)
     R = torch.cat([R, torch.zeros_like(R[:, :1])], 1)                 # + the scratch row
-    ones = torch.ones(B, 1, device=dev, dtype=dt)
-    def op_fn(o):
-        alu = self.alu((o,))
-        if isinstance(alu, StructuredALU): return lambda u, v: alu.lut.apply(o, u, v)
-        return lambda u, v: alu(ones, u, v)
-    alus = [op_fn(o) for o in P['ops']]
+    alu = self.alu(P['ops']) if P['ops'] else None
     one = torch.zeros(B, 1, self.n, device=dev, dtype=dt); one[..., 1] = 1
     outM, outR = M, R
     ended = torch.zeros(B, dtype=torch.bool, device=dev); steps = torch.zeros(B, device=dev, dtype=dt)
@@ -424,7 +441,7 @@ def _run_controlled(self:Machine, program:Program, memory, registers, control:Te
         res = P['const'][k] if f['const'] else None
         for j, present in enumerate(P['alu_any'][k]):
             if present:
-                x = alus[j](u, v)
+                x = alu.apply(P['ops'][j], u, v)
                 if mix: x = P['alu'][k][:, j, None] * x
                 res = x if res is None else res + x
         if f['read']:
