@@ -76,13 +76,18 @@ def evaluate_tiny(model:AugmentedLM, data, bs:int=512) -> dict:
 def tiny_batches(data, bs:int, seed:int, device=None):
     """`batches(epoch, done)` for `Trainer`: epoch `epoch` is the `epoch`-th `randperm` of one generator seeded with
     `seed`, cut into batches of `bs` rows, each trimmed to its longest sentence:
-    `(ids [b, T], mask [b, T], answer [b])`. The earlier epochs' permutations are drawn again (cheap), so any epoch
-    can be started from any batch `done`."""
+    `(ids [b, T], mask [b, T], answer [b])`. Consecutive epochs keep drawing from one generator; any other epoch
+    draws the earlier permutations again, so any epoch can be started from any batch `done`."""
     ids, mask, ans = data[:3]
+    last = {}                                                    # the generator after the epoch just drawn
     def batches(epoch:int, done:int=0):
-        g = torch.Generator().manual_seed(seed)
-        for _ in range(epoch - 1): torch.randperm(len(ids), generator=g)
-        for idx in torch.randperm(len(ids), generator=g).split(bs)[done:]:
+        if last.get('next') == epoch: g = last['g']              # the epoch after the previous one: keep drawing
+        else:
+            g = torch.Generator().manual_seed(seed)
+            for _ in range(epoch - 1): torch.randperm(len(ids), generator=g)
+        perm = torch.randperm(len(ids), generator=g)
+        last.update(g=g, next=epoch + 1)
+        for idx in perm.split(bs)[done:]:
             m = mask[idx]
             T = int(m.sum(1).max())
             yield ids[idx, :T].to(device), m[:, :T].to(device), ans[idx].to(device)
