@@ -10,7 +10,7 @@ __all__ = ['ALUS', 'HALTED', 'StructuredALU', 'DenseALU', 'CircuitALU', 'NotHalt
 
 # %% ../nbs/08_machine.ipynb #d013a7cd
 import dataclasses
-import torch
+import torch, torch.utils.checkpoint
 from fastcore.basics import patch
 from torch import Tensor
 from .isa import ISA, OPCODES, KINDS, instr
@@ -270,28 +270,10 @@ def _check_control(control, B:int):
     if bool((control < 0).any()): raise ValueError("`control` holds negative line numbers")
 
 @patch
-def run(self:Machine, program:Program, memory, registers=None, max_steps:int=1000, hard:bool=False, trace:bool=False,
-        threshold:float=HALTED, check_every:int=1, control:Tensor=None, fast:bool=True) -> State:
-    """Run `program` on `memory` (ints `[B, m']` or distributions `[B, m, n]`) until every element halted (h >=
-    `threshold`) or `max_steps`. `control` `[T+1, B]` (a hard run's `trace['pc']`): the counter follows it instead of
-    eq 6 ("hard control, soft data", below); on a one-hot program that takes the fast path unless `fast=False` or
-    `trace`."""
-    if not isinstance(max_steps, int) or max_steps < 1:
-        raise ValueError(f"`max_steps` must be a positive int, got {max_steps!r}")
-    if not isinstance(check_every, int) or check_every < 1:
-        raise ValueError(f"`check_every` must be a positive int, got {check_every!r}")
-    if not threshold > 0: raise ValueError(f"`threshold` must be > 0 (above 1: run all `max_steps`), got {threshold!r}")
-    if hard: return self.run_hard(program, memory, registers, max_steps, trace)
-    if control is not None and fast and not trace and program.is_hard:
-        return self._run_controlled(program, memory, registers, control, max_steps, threshold)
-    prog = self.encode(program)
-    s = self.init_state(prog, memory, registers)
-    if control is not None: _check_control(control, s.memory.shape[0])
-    M, R, c = s.memory, s.registers, s.pc
-    h = torch.zeros_like(s.halted); steps = torch.zeros_like(h)
-    outM, outR = torch.zeros_like(M), torch.zeros_like(R)
-    tr = dict(pc=[c], registers=[R], memory=[M], halted=[h]) if trace else None
-    for k in range(max_steps):
+def _soft_steps(self:Machine, prog:Encoded, control, k0:int, k1:int, M, R, c, h, steps, outM, outR):
+    """Steps `k0` .. `k1 - 1` of a soft run from state `(M, R, c)` with halting mass `h`, expected `steps` and the
+    halting-weighted sums `outM`, `outR` so far; returns the seven after them (a block `checkpoint` recomputes)."""
+    for k in range(k0, k1):
         M2, R2, c, w_halt, w_spill = self.step(prog, M, R, c)
         if control is not None:                                                # the counter follows the hard trace
             nxt, mass = control[min(k + 1, len(control) - 1)], c.sum(-1) + w_spill
@@ -304,12 +286,54 @@ def run(self:Machine, program:Program, memory, registers=None, max_steps:int=100
         h = h + w_halt + w_spill
         steps = steps + (w_halt + w_spill) * (k + 1)
         M, R = M2, R2
+    return M, R, c, h, steps, outM, outR
+
+@patch
+def run(self:Machine, program:Program, memory, registers=None, max_steps:int=1000, hard:bool=False, trace:bool=False,
+        threshold:float=HALTED, check_every:int=1, control:Tensor=None, fast:bool=True, checkpoint:int=None) -> State:
+    """Run `program` on `memory` (ints `[B, m']` or distributions `[B, m, n]`) until every element halted (h >=
+    `threshold`) or `max_steps`. `control` `[T+1, B]` (a hard run's `trace['pc']`): the counter follows it instead of
+    eq 6 ("hard control, soft data", below); on a one-hot program that takes the fast path unless `fast=False` or
+    `trace`. `checkpoint` (soft runs): keep only every `checkpoint`-th state for the backward and recompute the
+    steps between (memory O(T / checkpoint + checkpoint) states, one more forward); the halting check then runs
+    every `checkpoint` steps, in place of `check_every`."""
+    if not isinstance(max_steps, int) or max_steps < 1:
+        raise ValueError(f"`max_steps` must be a positive int, got {max_steps!r}")
+    if not isinstance(check_every, int) or check_every < 1:
+        raise ValueError(f"`check_every` must be a positive int, got {check_every!r}")
+    if checkpoint is not None and (not isinstance(checkpoint, int) or checkpoint < 1):
+        raise ValueError(f"`checkpoint` must be None or a positive int (steps per block), got {checkpoint!r}")
+    if checkpoint is not None and (hard or trace):
+        raise ValueError("`checkpoint` is for soft runs without `trace` (a trace keeps every state anyway)")
+    if not threshold > 0: raise ValueError(f"`threshold` must be > 0 (above 1: run all `max_steps`), got {threshold!r}")
+    if hard: return self.run_hard(program, memory, registers, max_steps, trace)
+    if control is not None and fast and not trace and program.is_hard and checkpoint is None:
+        return self._run_controlled(program, memory, registers, control, max_steps, threshold)
+    prog = self.encode(program)
+    s = self.init_state(prog, memory, registers)
+    if control is not None: _check_control(control, s.memory.shape[0])
+    M, R, c = s.memory, s.registers, s.pc
+    h = torch.zeros_like(s.halted)
+    st = (M, R, c, h, torch.zeros_like(h), torch.zeros_like(M), torch.zeros_like(R))
+    tr = dict(pc=[c], registers=[R], memory=[M], halted=[h]) if trace else None
+    every = checkpoint or check_every
+    blocks = [(k0, min(k0 + every, max_steps)) for k0 in range(0, max_steps, every)] if checkpoint else None
+    grads = lambda ts: torch.is_grad_enabled() and any(torch.is_tensor(t) and t.requires_grad for t in ts)
+    # reentrant (its forward keeps no graph: as fast as a plain one) unless the program itself is learned, whose
+    # tensors reach the block by closure, which only the non-reentrant form differentiates
+    reentrant = not grads(vars(prog).values())
+    for k0, k1 in blocks or ((k, k + 1) for k in range(max_steps)):
+        if checkpoint and grads([*st, *vars(prog).values()]):
+            st = torch.utils.checkpoint.checkpoint(self._soft_steps, prog, control, k0, k1, *st,
+                                                   use_reentrant=reentrant)
+        else: st = self._soft_steps(prog, control, k0, k1, *st)
         if trace:
-            for key, x in zip(('pc', 'registers', 'memory', 'halted'), (c, R, M, h)): tr[key].append(x)
-        if (k + 1) % check_every == 0 and bool((h >= threshold).all()): break
+            for key, x in zip(('pc', 'registers', 'memory', 'halted'), (st[2], st[1], st[0], st[3])): tr[key].append(x)
+        if k1 % every == 0 and bool((st[3] >= threshold).all()): break
+    M, R, c, h, steps, outM, outR = st
     left = (1 - h).clamp_min(0)
     outM, outR = outM + left[:, None, None] * M, outR + left[:, None, None] * R
-    steps = steps + left * (k + 1)
+    steps = steps + left * k1
     if trace: tr = {key: torch.stack(v) for key, v in tr.items()}
     return State(outM, outR, c, h, steps, hard=False, trace=tr, threshold=min(threshold, HALTED), max_steps=max_steps)
 
