@@ -9,7 +9,7 @@ __all__ = ['BENCH_SETS', 'BENCH_OPS', 'time_fwd_bwd', 'bench_lookup', 'bench_loo
            'bench_sort', 'bench_memory', 'busy_core', 'bench_busy', 'bench_train_step', 'bench_gpu', 'cli', 'main']
 
 # %% ../nbs/91_bench.ipynb #beeed47d
-import argparse, contextlib, statistics, subprocess, sys, time
+import argparse, contextlib, ctypes, ctypes.util, statistics, subprocess, sys, time
 from pathlib import Path
 import torch
 import pandas as pd
@@ -122,8 +122,9 @@ def _status_kb(key:str) -> int:
 
 def peak_memory(fn, device=None):
     """`(fn(), GB)`: the peak memory `fn` adds above what was in use when it started. CUDA: the allocator's peak;
-    CPU: the process's resident-set high-water mark (`VmHWM`, reset through `/proc/self/clear_refs`; NaN where that
-    is not available, e.g. off Linux). A CPU figure counts every allocation, torch's and Python's."""
+    CPU: the process's resident-set high-water mark (`VmHWM`, reset through `/proc/self/clear_refs` after glibc's
+    `malloc_trim` returned freed heap; NaN where either is missing, e.g. off Linux). A CPU figure counts every
+    allocation, torch's and Python's."""
     device = torch.device(device) if device else default_device()
     if device.type == 'cuda':
         torch.cuda.synchronize(device); torch.cuda.reset_peak_memory_stats(device)
@@ -131,9 +132,10 @@ def peak_memory(fn, device=None):
         out = fn(); torch.cuda.synchronize(device)
         return out, (torch.cuda.max_memory_allocated(device) - base) / 1e9
     try:
+        ctypes.CDLL(ctypes.util.find_library('c')).malloc_trim(0)   # hand freed heap back, or a rerun reuses it unseen
         with open('/proc/self/clear_refs', 'w') as f: f.write('5')          # VmHWM := VmRSS
         base = _status_kb('VmRSS')
-    except OSError: return fn(), float('nan')
+    except (OSError, AttributeError, TypeError): return fn(), float('nan')
     out = fn()
     return out, (_status_kb('VmHWM') - base) * 1024 / 1e9
 
