@@ -294,9 +294,9 @@ def run(self:Machine, program:Program, memory, registers=None, max_steps:int=100
     """Run `program` on `memory` (ints `[B, m']` or distributions `[B, m, n]`) until every element halted (h >=
     `threshold`) or `max_steps`. `control` `[T+1, B]` (a hard run's `trace['pc']`): the counter follows it instead of
     eq 6 ("hard control, soft data", below); on a one-hot program that takes the fast path unless `fast=False`,
-    `trace` or `checkpoint`. `checkpoint` (soft runs): keep only every `checkpoint`-th state for the backward and recompute the
-    steps between (memory O(T / checkpoint + checkpoint) states, one more forward); the halting check then runs
-    every `checkpoint` steps, in place of `check_every`."""
+    `trace` or `checkpoint`. `checkpoint` (soft runs): keep only every `checkpoint`-th state for the backward and
+    recompute the steps between (memory O(T / checkpoint + checkpoint) states, one more forward); the halting check
+    then runs every `checkpoint` steps, in place of `check_every`."""
     if not isinstance(max_steps, int) or max_steps < 1:
         raise ValueError(f"`max_steps` must be a positive int, got {max_steps!r}")
     if not isinstance(check_every, int) or check_every < 1:
