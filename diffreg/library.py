@@ -6,9 +6,9 @@ Docs: https://diffreg.github.io/diffreg/library.html.md"""
 
 # %% auto #0
 __all__ = ['FIGURE4_LISTING', 'FIGURE4_SORT', 'FUNCTIONS', 'fibonacci', 'fibonacci_recursive', 'figure4_sort', 'insertion_sort',
-           'calculator', 'count', 'reverse', 'argmax', 'sum_', 'add_digits', 'sort_then_count', 'MAIN', 'MACHINE_MODES',
-           'LibFunction', 'dependencies', 'link', 'run', 'sort_lists', 'sort_list', 'sort_string', 'fib',
-           'fib_recursive', 'to_digits', 'max_digits', 'add_numbers']
+           'sort_delimited', 'calculator', 'count', 'reverse', 'argmax', 'sum_', 'add_digits', 'sort_then_count',
+           'MAIN', 'MACHINE_MODES', 'LibFunction', 'dependencies', 'link', 'run', 'sort_lists', 'sort_list',
+           'sort_string', 'fib', 'fib_recursive', 'to_digits', 'max_digits', 'add_numbers']
 
 # %% ../nbs/09_library.ipynb #977a24a7
 import dataclasses, re
@@ -198,6 +198,30 @@ is_done:
 ('k, the number of values',),
     cells=lambda i: i['r1'], steps=lambda i: max(6, (11 * i['r1']**2 + 11 * i['r1'] - 10) // 2))   # reversed input
 
+# %% ../nbs/09_library.ipynb #2f61ecc6
+sort_delimited = _fn('sort_delimited', """
+sort_delimited:          # r1 = K cells, r2 = delimiter d; k = the first i with M[i] = d (K if none); sorts M[0..k-1]
+    zero r3                  # i = 0
+sd_scan:
+    le r1 r3 r4              # K <= i: no delimiter, sort all K
+    jump r4 sd_sort
+    read r3 r5
+    eq r5 r2 r4              # M[i] == d: the string ends before i
+    jump r4 sd_found
+    inc r3
+    1 r4
+    jump r4 sd_scan
+sd_found:
+    copy r3 r1               # r1 = k
+sd_sort:
+    1 r4
+    jump r4 insertion_sort   # tail call: insertion_sort returns to our caller
+""", "Sort a delimited string: r1 = K cells, r2 = the delimiter in; r1 = k, the cells before the first delimiter (K if "
+     "none), and M[0..k-1] sorted ascending in place out.", ('r1', 'r2'), ('K, the cells holding the string and its '
+     'delimiter', 'the delimiter'),
+    cells=lambda i: i['r1'], steps=lambda i: 8 * i['r1'] + 5 + insertion_sort.steps({'r1': i['r1']}),
+    at_least={'r1': 1})
+
 # %% ../nbs/09_library.ipynb #776a2d9e
 calculator = _fn('calculator', """
 calculator:              # M[0] = opcode (0 add, 1 sub, 2 mul, 3 div), M[1] = x, M[2] = y; r1 = result, also M[3]
@@ -369,7 +393,9 @@ def dependencies(name:str) -> list:
         f = todo.pop(0)
         if f in out: continue
         out.append(f)
-        todo += [c for c in re.findall(r'^\s*call\s+(\w+)', FUNCTIONS[f].source, re.M) if c in FUNCTIONS]
+        src = FUNCTIONS[f].source                  # calls, and tail calls (a jump to another function's label)
+        named = re.findall(r'^\s*call\s+(\w+)', src, re.M) + re.findall(r'^\s*jump\s+r\d+\s+(\w+)', src, re.M)
+        todo += [c for c in named if c in FUNCTIONS]
     return out
 
 def link(name:str, n:int=128, registers:int=16) -> Program:
