@@ -477,6 +477,12 @@ def _at_least(lo:int):
     parse.__name__ = f'int >= {lo}'
     return parse
 
+def _task_name(s):
+    "An argparse type: a task name `get_task` knows."
+    try: get_task(s)
+    except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
+    return s
+
 def _positive_float(s):
     try: v = float(s)
     except ValueError: raise argparse.ArgumentTypeError(f"{s!r} is not a number") from None
@@ -492,7 +498,8 @@ def cli() -> argparse.ArgumentParser:
                                             "Settings left unset take the --scale's values (see TRAIN_SCALES in "
                                             "nbs/20_train.ipynb).")
     a = p.add_argument
-    a('--task', required=True, choices=list(TASKS), help='the task: data, computer and answer encoding (19_tasks)')
+    a('--task', required=True, type=_task_name, help=f'the task, one of {TASKS}: data, computer and answer '
+                                                    'encoding (19_tasks)')
     a('--model', default=None, help="'smollm2' (None: SmolLM2-135M-Instruct, offline), a folder, a .gguf file, or a "
                                     "hub id with --allow-hub")
     a('--scale', default='cpu', choices=list(TRAIN_SCALES), help='the settings the other options override')
