@@ -7,7 +7,8 @@ Docs: https://diffreg.github.io/diffreg/train.html.md"""
 # %% auto #0
 __all__ = ['PROMPT', 'COMMON', 'TRAIN_SCALES', 'CHECKS', 'RUN_FILES', 'answer_text', 'ComputerAdapter', 'TextAdapter',
            'check_config', 'model_label', 'build_model', 'run_name', 'RunError', 'atomic_replace', 'atomic_write',
-           'RunFolder', 'read_log', 'EpochSampler', 'Trainer', 'train', 'sweep', 'run_config', 'cli', 'main']
+           'RunFolder', 'read_log', 'EpochSampler', 'Trainer', 'train', 'sweep_dir', 'sweep', 'load_run', 'run_config',
+           'cli', 'main']
 
 # %% ../nbs/20_train.ipynb #bee58dbf
 import argparse, contextlib, copy, hashlib, json, math, os, shutil, sys, time
@@ -438,6 +439,10 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     return pd.DataFrame(rows)
 
 # %% ../nbs/20_train.ipynb #ab3a86b9
+def sweep_dir(task:str, config:str, scale:str) -> Path:
+    "Where `sweep` keeps the run of `config` on `task` at `scale`: `<project>/runs/train/<task>-<config>-<scale>`."
+    return project_root() / 'runs' / 'train' / f"{task}-{config}-{scale}"
+
 def sweep(runs, model=None, scale:str='smoke', seed:int=0, allow_hub:bool=False, head_lr:dict=None,
           **overrides) -> pd.DataFrame:
     """Train every `(task, config)` in `runs` from one loaded LM, each on a fresh copy: `config` is a parser, or
@@ -450,12 +455,25 @@ def sweep(runs, model=None, scale:str='smoke', seed:int=0, allow_hub:bool=False,
     for task, config in runs:
         t0, baseline = time.time(), config == 'text'
         log = train(task, (copy.deepcopy(base_lm), tok), scale, parser='last' if baseline else config,
-                    baseline=baseline, seed=seed, out=project_root() / 'runs' / 'train' / f"{task}-{config}-{scale}",
+                    baseline=baseline, seed=seed, out=sweep_dir(task, config, scale),
                     overwrite=True, **({} if baseline else dict(head_lr=head_lr[config])), **overrides)
         logs.append(log.assign(config=config, wall_s=time.time() - t0))
         print(f"{task} {config}: test {log.test_acc.iloc[-1]:.3f}, held-out {log.heldout_acc.iloc[-1]:.3f}, "
               f"{(time.time() - t0) / 60:.1f} min", flush=True)
     return pd.concat(logs, ignore_index=True)
+
+def load_run(task:str, config:str, scale:str, model=None, allow_hub:bool=False, control:str='hard'):
+    """`(model, tokenizer, spec)` with the final weights of `sweep`'s run of `config` on `task` at `scale`: the
+    augmented LM for a parser, the plain LM for `'text'`. `model` as in `build_model` (an `(lm, tokenizer)` pair is
+    used as it is: pass a copy to keep it)."""
+    from safetensors.torch import load_model
+    p = sweep_dir(task, config, scale) / 'model.safetensors'
+    if not p.exists():
+        raise RunError(f"{p} does not exist: run sweep([({task!r}, {config!r})], scale={scale!r}) first")
+    net, tok, spec = build_model(task, model, 'last' if config == 'text' else config, baseline=config == 'text',
+                                 allow_hub=allow_hub, control=control)
+    load_model(net, str(p))
+    return net, tok, spec
 
 # %% ../nbs/20_train.ipynb #d00b3f66
 def run_config(log:pd.DataFrame, where:str) -> str:
