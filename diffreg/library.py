@@ -6,9 +6,9 @@ Docs: https://diffreg.github.io/diffreg/library.html.md"""
 
 # %% auto #0
 __all__ = ['FIGURE4_LISTING', 'FIGURE4_SORT', 'FUNCTIONS', 'fibonacci', 'fibonacci_recursive', 'figure4_sort', 'insertion_sort',
-           'sort_delimited', 'calculator', 'count', 'reverse', 'argmax', 'sum_', 'add_digits', 'sort_then_count',
-           'MAIN', 'MACHINE_MODES', 'LibFunction', 'dependencies', 'link', 'run', 'sort_lists', 'sort_list',
-           'sort_string', 'fib', 'fib_recursive', 'to_digits', 'max_digits', 'add_numbers']
+           'sort_delimited', 'calculator', 'count', 'reverse', 'argmax', 'sum_', 'add_digits', 'add_decimal',
+           'sort_then_count', 'MAIN', 'MACHINE_MODES', 'LibFunction', 'dependencies', 'link', 'run', 'sort_lists',
+           'sort_list', 'sort_string', 'fib', 'fib_recursive', 'to_digits', 'max_digits', 'add_numbers']
 
 # %% ../nbs/09_library.ipynb #977a24a7
 import dataclasses, re
@@ -362,6 +362,110 @@ ad_last:
      "significant first); "
      "the k+1 digits of x + y in M[2k..3k].", ('r1',), ('k, the number of digits',),
     cells=lambda i: 3 * i['r1'] + 1, steps=lambda i: 15 * i['r1'] + 10, at_least={'r1': 1})
+
+# %% ../nbs/09_library.ipynb #62561860
+add_decimal = _fn('add_decimal', """
+add_decimal:             # r1 = S; x, y: ASCII digits at M[0..], M[S..] up to a non-digit; M[2S..] = x + y, 0
+    48 r13                   # '0'
+    58 r12                   # '9' + 1
+    zero r2                  # lx: the digits of x
+adx:
+    le r1 r2 r4              # S <= lx: the whole span is digits
+    jump r4 ady0
+    read r2 r5
+    lt r5 r13 r4             # below '0': x ends
+    jump r4 ady0
+    lt r5 r12 r4
+    not r4 r4                # above '9': x ends
+    jump r4 ady0
+    inc r2
+    1 r4
+    jump r4 adx
+ady0:
+    zero r3                  # ly: the digits of y
+ady:
+    le r1 r3 r4
+    jump r4 adw
+    add r1 r3 r6
+    read r6 r5               # M[S + ly]
+    lt r5 r13 r4
+    jump r4 adw
+    lt r5 r12 r4
+    not r4 r4
+    jump r4 adw
+    inc r3
+    1 r4
+    jump r4 ady
+adw:
+    max r2 r3 r6             # m = max(lx, ly) digits below the carry
+    add r1 r1 r7             # O = 2S: out[0] is the carry, out[1..m] the digits
+    add r7 r6 r8             # O + m: where the units digit goes
+    zero r9                  # i: the digit position, units first
+    zero r10                 # carry
+ad_loop:
+    le r6 r9 r4              # m <= i: the digits are done
+    jump r4 ad_top
+    zero r11                 # x_i (0 past x's digits)
+    le r2 r9 r4
+    jump r4 ad_y
+    sub r2 r9 r5
+    dec r5                   # lx - 1 - i
+    read r5 r11
+    sub r11 r13 r11
+ad_y:
+    zero r5                  # y_i
+    le r3 r9 r4
+    jump r4 ad_sum
+    sub r3 r9 r5
+    dec r5
+    add r5 r1 r5             # S + ly - 1 - i
+    read r5 r5
+    sub r5 r13 r5
+ad_sum:
+    add r11 r5 r11
+    add r11 r10 r11          # t = x_i + y_i + carry
+    10 r5
+    le r5 r11 r10            # carry = t >= 10
+    jump r10 ad_wrap
+    1 r4
+    jump r4 ad_put
+ad_wrap:
+    sub r11 r5 r11           # t - 10
+ad_put:
+    add r11 r13 r11          # the digit's character
+    sub r8 r9 r4
+    write r11 r4             # out[m - i]
+    inc r9
+    1 r4
+    jump r4 ad_loop
+ad_top:
+    jump r10 ad_carry
+    zero r9                  # no carry: shift the m digits one cell left
+ad_shift:
+    le r6 r9 r4
+    jump r4 ad_end
+    add r7 r9 r5
+    inc r5 r4
+    read r4 r11
+    write r11 r5             # out[j] = out[j + 1]
+    inc r9
+    1 r4
+    jump r4 ad_shift
+ad_end:
+    zero r11
+    write r11 r8             # out[m] = 0: the end
+    jumpr r14 r15
+ad_carry:
+    49 r11
+    write r11 r7             # out[0] = '1'
+    inc r8 r5
+    zero r11
+    write r11 r5             # out[m + 1] = 0: the end
+    jumpr r14 r15
+""", "Decimal addition of two numbers written out: r1 = S in; x and y in ASCII digits at M[0..S-1] and "
+     "M[S..2S-1], each ending at its first non-digit (or after S digits); the digits of x + y, then a 0, at M[2S..] "
+     "out.", ('r1',), ("S, the cells of each number's span",), cells=lambda i: 3 * i['r1'] + 2,
+    steps=lambda i: 62 * i['r1'] + 24, at_least={'r1': 1})
 
 # %% ../nbs/09_library.ipynb #3903411f
 sort_then_count = _fn('sort_then_count', """
