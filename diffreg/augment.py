@@ -121,14 +121,19 @@ class SpanParser(nn.Module):
     `char_table`); one attention over the characters (query from the last state `z` plus a learned one, keys from the
     state of each character's token plus an embedding of its offset in the token) finds where the input starts, and
     slot `i` copies the character `i` places further on (its code as a one-hot; codes >= `n` and mass that runs off
-    the end: uniform). Returns slot log-probabilities `[B, S, n]` and selection logits `[B, P]` from `z`."""
-    def __init__(self, d:int, n_slots:int, n:int, n_select:int, chars:Tensor=None, d_attn:int=64):
+    the end: uniform). With `spans` > 1, as many attentions find as many starts (two numbers to add), each copying
+    `S / spans` characters into its block of slots. Returns slot log-probabilities `[B, S, n]` and selection logits
+    `[B, P]` from `z`. No weight depends on `S` or `n`: a trained parser fills any number of slots."""
+    def __init__(self, d:int, n_slots:int, n:int, n_select:int, chars:Tensor=None, d_attn:int=64, spans:int=1):
         super().__init__()
         if chars is None: raise ValueError("the span parser needs `chars`, the tokenizer's `char_table`")
-        self.S, self.n, self.da = n_slots, n, d_attn
+        if not isinstance(spans, int) or spans < 1 or n_slots % spans:
+            raise ValueError(f"`spans` must be a positive int dividing n_slots = {n_slots}, got {spans!r}")
+        self.S, self.n, self.da, self.spans = n_slots, n, d_attn, spans
         self.register_buffer('chars', torch.as_tensor(chars, dtype=torch.long), persistent=False)
-        self.q0 = nn.Parameter(torch.randn(d_attn) / math.sqrt(d_attn))
-        self.q, self.k, self.select = nn.Linear(d, d_attn), nn.Linear(d, d_attn), nn.Linear(d, n_select)
+        self.q0 = nn.Parameter(torch.randn(spans, d_attn) / math.sqrt(d_attn))
+        self.q, self.k = nn.Linear(d, spans * d_attn), nn.Linear(d, d_attn)
+        self.select = nn.Linear(d, n_select)
         self.offset = nn.Embedding(self.chars.shape[1], d_attn)
 
     def spell(self, ids:Tensor, mask:Tensor):
@@ -150,10 +155,12 @@ class SpanParser(nn.Module):
         z = last_token(h, mask)
         codes, tok, off, valid = self.spell(ids, mask)
         keys = self.k(h).gather(1, tok[..., None].expand(-1, -1, self.da)) + self.offset(off)     # [B, N, da]
-        att = torch.einsum('ba,bna->bn', self.q0 + self.q(z), keys) * self.da ** -0.5
-        att = att.masked_fill(~valid, float('-inf')).softmax(-1)                     # where the input starts
-        N = att.shape[1]
-        shifted = torch.stack([F.pad(att, (i, 0))[:, :N] for i in range(self.S)], 1) * valid[:, None]   # [B, S, N]
+        qs = self.q0 + self.q(z).view(-1, self.spans, self.da)                        # [B, spans, da]
+        att = torch.einsum('bja,bna->bjn', qs, keys) * self.da ** -0.5
+        att = att.masked_fill(~valid[:, None], float('-inf')).softmax(-1)           # where each input starts
+        N, per = att.shape[-1], self.S // self.spans
+        shifted = torch.cat([torch.stack([F.pad(a, (i, 0))[:, :N] for i in range(per)], 1) for a in att.unbind(1)],
+                            1) * valid[:, None]                                      # [B, S, N]
         known = (codes >= 0) & (codes < self.n)
         onehot = F.one_hot(codes.clamp(0, self.n - 1), self.n).to(h.dtype) * known[..., None]
         slots = torch.einsum('bsn,bnv->bsv', shifted, onehot)

@@ -141,6 +141,7 @@ def build_model(task:str, model=None, parser:str='last', mode:str='full', baseli
     parts, kw = parser_parts(parser), {}
     if 'pointer' in parts: kw['numbers'] = number_table(tok.decode, len(tok))      # which tokens spell numbers
     if 'span' in parts: kw['chars'] = char_table(tok.decode, len(tok))             # each token's characters
+    if 'span' in parts and spec.spans > 1: kw['spans'] = spec.spans                # several inputs to find
     m = AugmentedLlama(lm, spec.programs(), spec.n_slots, parser=parser, keep_layers=keep_layers, **kw)
     return set_finetune_mode(m, mode), tok, spec
 
