@@ -446,12 +446,15 @@ def sweep_dir(task:str, config:str, scale:str) -> Path:
 
 def sweep(runs, model=None, scale:str='smoke', seed:int=0, allow_hub:bool=False, head_lr:dict=None,
           **overrides) -> pd.DataFrame:
-    """Train every `(task, config)` in `runs` from one loaded LM, each on a fresh copy: `config` is a parser, or
+    """Train every `(task, config)` in `runs` from one loaded LM (`model`, or an `(lm, tokenizer)` pair), each on a
+    fresh copy: `config` is a parser, or
     `'text'` for the baseline; the head's learning rate is `head_lr[config]` (default `HEAD_LR`). Each run writes
     `runs/train/<task>-<config>-<scale>` (replaced). Returns the runs' logs, concatenated, with `config` and
     `wall_s`."""
-    base_lm, tok = load_causal_lm(model, allow_hub)                      # loaded once
-    base_lm.config.diffreg_label = str(model or 'SmolLM2-135M-Instruct')
+    if isinstance(model, tuple): base_lm, tok = model                     # loaded by the caller: copied per run
+    else:
+        base_lm, tok = load_causal_lm(model, allow_hub)                  # loaded once
+        base_lm.config.diffreg_label = str(model or 'SmolLM2-135M-Instruct')
     head_lr, logs = {**HEAD_LR, **(head_lr or {})}, []
     for task, config in runs:
         t0, baseline = time.time(), config == 'text'
