@@ -9,6 +9,7 @@ __all__ = ['LENGTH_TASKS', 'ABACUS', 'WHY_LENGTHS', 'set_capacity', 'length_accu
 
 # %% ../nbs/25_lengths.ipynb #144e3031
 import time
+from tqdm.auto import tqdm
 import pandas as pd
 import torch
 from .augment import ComputerHead, SpanParser
@@ -47,7 +48,7 @@ def length_accuracy(net, tok, tasks, n_eval:int=None, baseline:bool=False, bs:in
     task, control)`, or the text `baseline` LM by greedy generation. One row per task: `task`, `size`, `test`,
     `heldout`, their row counts and seconds."""
     out = []
-    for task in tasks:
+    for task in tqdm(tasks, desc='baseline' if baseline else 'computer', leave=False):
         spec = get_task(task, control)
         if baseline: adapter = TextAdapter(spec, tok)
         else: set_capacity(net, task, control); adapter = ComputerAdapter(spec, tok)
