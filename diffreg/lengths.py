@@ -12,6 +12,7 @@ import time
 from tqdm.auto import tqdm
 import pandas as pd
 import torch
+import torch.nn.functional as F
 from .augment import ComputerHead, SpanParser
 from .tasks import get_task, load_task
 from .train import ComputerAdapter, TextAdapter
@@ -63,20 +64,29 @@ def length_accuracy(net, tok, tasks, n_eval:int=None, baseline:bool=False, bs:in
 @torch.no_grad()
 def soft_agreement(net, tok, task:str='sortany16', n:int=32, bs:int=8) -> dict:
     """On the first `n` test rows of `task`: the share whose answer (every scored symbol's argmax) is the same with
-    the fully soft machine (`control='soft'`, eq 2-6) as in hard mode (`'exact'`), and each one's accuracy."""
+    the fully soft machine (`control='soft'`, eq 2-6) as in hard mode (`'exact'`), fed the parser's distributions
+    (`agreement`) and their argmax as one-hot inputs (`agreement_onehot`); each one's accuracy; `leak`: the largest
+    probability the parser puts on a value other than a slot's argmax (the soft machine's chaos amplifies it)."""
     rows, dev, got = load_task(task, 'test')[:n], next(net.parameters()).device, {}
     for control in ('exact', 'soft'):
         set_capacity(net, task, control)
-        adapter, preds, want = ComputerAdapter(get_task(task, control), tok), [], []
+        adapter, want, leak = ComputerAdapter(get_task(task, control), tok), [], 0.
         for i in range(0, len(rows), bs):
             b = adapter.batch(rows[i:i + bs])
-            probs = net.predict(b['input_ids'].to(dev), b['attention_mask'].to(dev))[2].cpu()
-            preds.append(torch.where(b['scored'], probs.argmax(-1), -1))
+            slots, sel, probs = net.predict(b['input_ids'].to(dev), b['attention_mask'].to(dev))
+            pick = lambda p: torch.where(b['scored'], p.cpu().argmax(-1), -1)
+            got.setdefault(control, []).append(pick(probs))
+            if control == 'soft':
+                onehot = F.one_hot(slots.argmax(-1), slots.shape[-1]).to(slots.dtype)
+                got.setdefault('soft_onehot', []).append(pick(net.head.compute(onehot, sel)))
+                leak = max(leak, float(slots.topk(2, -1).values[..., 1].max()))
             want.append(torch.where(b['scored'], b['answer'], -1))
-        got[control] = torch.cat(preds)
+    got = {k: torch.cat(v) for k, v in got.items()}
     want, same = torch.cat(want), lambda a, b: float((a == b).all(-1).float().mean())
     return dict(task=task, n=len(rows), agreement=same(got['exact'], got['soft']),
-                exact_acc=same(got['exact'], want), soft_acc=same(got['soft'], want))
+                agreement_onehot=same(got['exact'], got['soft_onehot']), exact_acc=same(got['exact'], want),
+                soft_acc=same(got['soft'], want), soft_onehot_acc=same(got['soft_onehot'], want), leak=leak)
+
 
 # %% ../nbs/25_lengths.ipynb #e8e982fb
 ABACUS = dict(train_digits=20, test_digits=100, acc=99.0)    # McLeish et al. 2024, about 99 % (read from their plot)
