@@ -114,7 +114,7 @@ def lengths_summary(tab:pd.DataFrame, runs:pd.DataFrame, family:str, where:str='
                         ours=', '.join(f"{c} {fmt(r[c])}" + ('' if pd.isna(r[c]) else
                                                              f" (held-out {fmt(r[c + ' held-out'])})") for c in cfgs),
                         configuration=run_config(runs[runs.config == cfgs[0]], where) +
-                                      f"; {int(r['n'])} test + {int(r['n'])} held-out inputs ({cfgs[0]})",
+                                      f"; {int(r['n'])} test + {int(r.get('n held-out', r['n']))} held-out inputs ({cfgs[0]})",
                         wall=', '.join(f"{c} {wall[c]:.0f}" for c in cfgs) + ' min',
                         why=' / '.join(f"{c}: {WHY_LENGTHS[c]}" for c in cfgs)))
     return out
