@@ -104,6 +104,7 @@ def lengths_summary(tab:pd.DataFrame, runs:pd.DataFrame, family:str, where:str='
     what = (f"sorting {{}} letters after training on {info['train']}" if family == 'sortany' else
             f"adding {{}}-digit numbers after training on 1-{info['train']}")
     fmt = lambda v: 'n/a' if pd.isna(v) else f'{v:.1f}'
+    nh = lambda r: int(r.get('n held-out', r['n']))
     wall = {c: (d.wall_s + d.eval_s) / 60 for c, d in runs.set_index('config').iterrows()}
     out = []
     for _, r in tab.iterrows():
@@ -114,7 +115,7 @@ def lengths_summary(tab:pd.DataFrame, runs:pd.DataFrame, family:str, where:str='
                         ours=', '.join(f"{c} {fmt(r[c])}" + ('' if pd.isna(r[c]) else
                                                              f" (held-out {fmt(r[c + ' held-out'])})") for c in cfgs),
                         configuration=run_config(runs[runs.config == cfgs[0]], where) +
-                                      f"; {int(r['n'])} test + {int(r.get('n held-out', r['n']))} held-out inputs ({cfgs[0]})",
+                                      f"; {int(r['n'])} test + {nh(r)} held-out inputs ({cfgs[0]})",
                         wall=', '.join(f"{c} {wall[c]:.0f}" for c in cfgs) + ' min',
                         why=' / '.join(f"{c}: {WHY_LENGTHS[c]}" for c in cfgs)))
     return out
