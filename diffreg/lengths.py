@@ -18,8 +18,8 @@ from .tasks import get_task, load_task
 from .train import ComputerAdapter, TextAdapter
 
 # %% ../nbs/25_lengths.ipynb #11e76870
-LENGTH_TASKS = {'sortany': dict(train=8, sizes=(8, 12, 16, 24, 32, 48, 64), unit='letters'),
-                'addany': dict(train=5, sizes=(5, 10, 20, 50, 100, 200), unit='digits')}
+LENGTH_TASKS = {'sortany': dict(train=8, sizes=(8, 12, 16, 24, 32, 48, 64), unit='letters', control='hard'),
+                'addany': dict(train=5, sizes=(5, 10, 20, 50, 100, 200), unit='digits', control='marginal')}
 
 def set_capacity(net, task:str, control:str='exact'):
     """Give the augmented LM `net` (trained on a task of the same family) the head of `task` (e.g. `'sortany64'`,
@@ -36,7 +36,8 @@ def set_capacity(net, task:str, control:str='exact'):
     if spec.spans != old.parser.spans:
         raise ValueError(f"{task} has {spec.spans} input(s) to find, the parser was trained for {old.parser.spans}")
     head = ComputerHead(old.parser.q.in_features, spec.n, spec.n_slots, spec.programs(), parser='span',
-                        temperature=old.temperature, chars=old.parser.chars, spans=spec.spans)
+                        temperature=old.temperature, beam=old.beam, explore=old.explore, chars=old.parser.chars,
+                        spans=spec.spans)
     head.load_state_dict(old.state_dict())
     net.head = head.to(old.parser.chars.device)
     return net

@@ -445,10 +445,11 @@ def sweep_dir(task:str, config:str, scale:str) -> Path:
     return project_root() / 'runs' / 'train' / f"{task}-{config}-{scale}"
 
 def sweep(runs, model=None, scale:str='smoke', seed:int=0, allow_hub:bool=False, head_lr:dict=None,
-          **overrides) -> pd.DataFrame:
+          control:dict=None, **overrides) -> pd.DataFrame:
     """Train every `(task, config)` in `runs` from one loaded LM (`model`, or an `(lm, tokenizer)` pair), each on a
     fresh copy: `config` is a parser, or
-    `'text'` for the baseline; the head's learning rate is `head_lr[config]` (default `HEAD_LR`). Each run writes
+    `'text'` for the baseline; the head's learning rate is `head_lr[config]` (default `HEAD_LR`), its program's
+    `control` is `control[config]` (default 'hard'). Each run writes
     `runs/train/<task>-<config>-<scale>` (replaced). Returns the runs' logs, concatenated, with `config` and
     `wall_s`."""
     if isinstance(model, tuple): base_lm, tok = model                     # loaded by the caller: copied per run
@@ -460,7 +461,8 @@ def sweep(runs, model=None, scale:str='smoke', seed:int=0, allow_hub:bool=False,
         t0, baseline = time.time(), config == 'text'
         log = train(task, (copy.deepcopy(base_lm), tok), scale, parser='last' if baseline else config,
                     baseline=baseline, seed=seed, out=sweep_dir(task, config, scale),
-                    overwrite=True, **({} if baseline else dict(head_lr=head_lr[config])), **overrides)
+                    overwrite=True, control=(control or {}).get(config, 'hard'),
+                    **({} if baseline else dict(head_lr=head_lr[config])), **overrides)
         logs.append(log.assign(config=config, wall_s=time.time() - t0))
         print(f"{task} {config}: test {log.test_acc.iloc[-1]:.3f}, held-out {log.heldout_acc.iloc[-1]:.3f}, "
               f"{(time.time() - t0) / 60:.1f} min", flush=True)
@@ -530,8 +532,9 @@ def cli() -> argparse.ArgumentParser:
     a('--mode', default='full', choices=list(FINETUNE_MODES),
       help='fine-tune the whole LM, only the head (frozen), or LoRA adapters')
     a('--baseline', action='store_true', help='train the text baseline (same LM, no computer) instead')
-    a('--control', default='hard', choices=['hard', 'soft'],
-      help="the sorter's counter: hard control, soft data, or the paper's fully soft run")
+    a('--control', default='hard', choices=['hard', 'soft', 'marginal'],
+      help="the library program's counter: hard control, soft data; the paper's fully soft run; or marginal "
+           "(exact runs of the span parser's candidate parses)")
     a('--seed', type=int, default=0, help='seed of the initialisation and the data order')
     a('--out', default=None, help='run folder (None: '
                                   '<project>/runs/train/<task>-<parser>-<mode>-<scale>-seed<seed>-lr<lr>-n<n_train>)')
