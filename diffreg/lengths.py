@@ -18,8 +18,10 @@ from .tasks import get_task, load_task
 from .train import ComputerAdapter, TextAdapter
 
 # %% ../nbs/25_lengths.ipynb #11e76870
-LENGTH_TASKS = {'sortany': dict(train=8, sizes=(8, 12, 16, 24, 32, 48, 64), unit='letters', control='hard'),
-                'addany': dict(train=5, sizes=(5, 10, 20, 50, 100, 200), unit='digits', control='marginal')}
+LENGTH_TASKS = {'sortany': dict(train=8, sizes=(8, 12, 16, 24, 32, 48, 64, 120), unit='letters',
+                                control='hard'),
+                'addany': dict(train=5, sizes=(5, 10, 20, 50, 100, 200, 1000), unit='digits',
+                               control='marginal')}
 
 def set_capacity(net, task:str, control:str='exact'):
     """Give the augmented LM `net` (trained on a task of the same family) the head of `task` (e.g. `'sortany64'`,

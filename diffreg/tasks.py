@@ -122,8 +122,12 @@ def any_sorter(K:int, n:int=128, control:str='hard') -> MachineProgram:
                           control=control)
 
 def adder_size(D:int) -> int:
-    "The value range for `add_decimal` on numbers of up to `D` digits: 128 while its `3(D+1) + 2` cells fit, else 1024."
-    return 128 if 3 * (D + 1) + 2 <= 128 else 1024
+    """The value range for `add_decimal` on numbers of up to `D` digits: the smallest of 128, 1024 and 4096 that
+    holds its `3(D+1) + 2` cells (an address is a value); a clear error beyond (`D` > 1364)."""
+    cells = 3 * (D + 1) + 2
+    for n in (128, 1024, 4096):
+        if cells <= n: return n
+    raise ValueError(f"`D` = {D} digits need {cells} memory cells, more than the largest value range, 4096")
 
 def decimal_adder(D:int, n:int=None, control:str='hard') -> MachineProgram:
     """`add_decimal` on the soft machine for numbers of up to `D` digits: two spans of `S = D + 1` slots (a number,
