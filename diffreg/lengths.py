@@ -56,7 +56,7 @@ def length_accuracy(net, tok, tasks, n_eval:int=None, baseline:bool=False, bs:in
         spec = get_task(task, control)
         if baseline: adapter = TextAdapter(spec, tok)
         else: set_capacity(net, task, control); adapter = ComputerAdapter(spec, tok)
-        row = dict(task=task, size=spec.L - (2 if spec.kind == 'addany' else 1))
+        row = dict(task=task, size=spec.size)
         for split in ('test', 'heldout'):
             rows, t0 = load_task(task, split)[:n_eval], time.time()
             row.update({split: adapter.evaluate(net, rows, bs)['acc'], f'{split}_n': len(rows),

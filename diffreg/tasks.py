@@ -176,6 +176,11 @@ class Task:
             return sym + [0] * (self.L - len(sym)), len(sym)
         return [ord(c) for c in row['answer']], len(row['answer'])
 
+    @property
+    def size(self) -> int:
+        "The size in the task's name: letters (`sort<k>`, `sortany<K>`), digits per number (`addany<D>`); else `L`."
+        return self.L - {'sortany': 1, 'addany': 2}.get(self.kind, 0)
+
     def program_of(self, row) -> int:
         "Index of the program (among `programs()`) that answers `row`."
         return 0 if self.kind != 'select' or get_task(row['task']).kind == 'calc' else 1
