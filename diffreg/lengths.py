@@ -1,4 +1,4 @@
-"""Sorting 64 letters after training on 8, adding 200-digit numbers after training on 1-5, beside the baselines.
+"""Sorting up to 120 letters after training on 8, adding up to 1,000-digit numbers after training on 1-5.
 
 Docs: https://diffreg.github.io/diffreg/lengths.html.md"""
 
@@ -48,9 +48,9 @@ def set_capacity(net, task:str, control:str='exact'):
 def length_accuracy(net, tok, tasks, n_eval:int=None, baseline:bool=False, bs:int=16,
                     control:str='exact') -> pd.DataFrame:
     """Exact-answer accuracy of `net` on the test and held-out rows of each of `tasks` (e.g. `['sortany8',
-    'sortany64']`; the first `n_eval` rows of each split, None: all): an augmented LM through `set_capacity(net,
-    task, control)`, or the text `baseline` LM by greedy generation. One row per task: `task`, `size`, `test`,
-    `heldout`, their row counts and seconds."""
+    'sortany64']`; the first `n_eval` rows of each split, None: all, or `{task: n_eval}`): an augmented LM through
+    `set_capacity(net, task, control)`, or the text `baseline` LM by greedy generation. One row per task: `task`,
+    `size`, `test`, `heldout`, their row counts and seconds."""
     out = []
     for task in tqdm(tasks, desc='baseline' if baseline else 'computer', leave=False):
         spec = get_task(task, control)
@@ -58,7 +58,8 @@ def length_accuracy(net, tok, tasks, n_eval:int=None, baseline:bool=False, bs:in
         else: set_capacity(net, task, control); adapter = ComputerAdapter(spec, tok)
         row = dict(task=task, size=spec.size)
         for split in ('test', 'heldout'):
-            rows, t0 = load_task(task, split)[:n_eval], time.time()
+            rows, t0 = load_task(task, split)[:n_eval.get(task) if isinstance(n_eval, dict) else n_eval], \
+                       time.time()
             row.update({split: adapter.evaluate(net, rows, bs)['acc'], f'{split}_n': len(rows),
                         f'{split}_s': time.time() - t0})
         out.append(row)

@@ -445,25 +445,28 @@ def sweep_dir(task:str, config:str, scale:str) -> Path:
     return project_root() / 'runs' / 'train' / f"{task}-{config}-{scale}"
 
 def sweep(runs, model=None, scale:str='smoke', seed:int=0, allow_hub:bool=False, head_lr:dict=None,
-          control:dict=None, **overrides) -> pd.DataFrame:
+          control:dict=None, resume:bool=False, **overrides) -> pd.DataFrame:
     """Train every `(task, config)` in `runs` from one loaded LM (`model`, or an `(lm, tokenizer)` pair), each on a
     fresh copy: `config` is a parser, or
     `'text'` for the baseline; the head's learning rate is `head_lr[config]` (default `HEAD_LR`), its program's
     `control` is `control[config]` (default 'hard'). Each run writes
-    `runs/train/<task>-<config>-<scale>` (replaced). Returns the runs' logs, concatenated, with `config` and
-    `wall_s`."""
+    `runs/train/<task>-<config>-<scale>` (replaced; with `resume`, a folder holding a checkpoint is continued to
+    its end instead, the settings checked: a finished run is reused). Returns the runs' logs, concatenated, with
+    `config` and `wall_s` (this call's seconds; a reused run's training seconds from its log)."""
     if isinstance(model, tuple): base_lm, tok = model                     # loaded by the caller: copied per run
     else:
         base_lm, tok = load_causal_lm(model, allow_hub)                  # loaded once
         base_lm.config.diffreg_label = str(model or 'SmolLM2-135M-Instruct')
     head_lr, logs = {**HEAD_LR, **(head_lr or {})}, []
     for task, config in runs:
-        t0, baseline = time.time(), config == 'text'
+        t0, baseline, out = time.time(), config == 'text', sweep_dir(task, config, scale)
+        again = resume and (out / 'LATEST').exists()
         log = train(task, (copy.deepcopy(base_lm), tok), scale, parser='last' if baseline else config,
-                    baseline=baseline, seed=seed, out=sweep_dir(task, config, scale),
-                    overwrite=True, control=(control or {}).get(config, 'hard'),
+                    baseline=baseline, seed=seed, out=out, overwrite=not again, resume=again,
+                    control=(control or {}).get(config, 'hard'),
                     **({} if baseline else dict(head_lr=head_lr[config])), **overrides)
-        logs.append(log.assign(config=config, wall_s=time.time() - t0))
+        spent = float(log.seconds.iloc[-1]) if again else time.time() - t0
+        logs.append(log.assign(config=config, wall_s=spent))
         print(f"{task} {config}: test {log.test_acc.iloc[-1]:.3f}, held-out {log.heldout_acc.iloc[-1]:.3f}, "
               f"{(time.time() - t0) / 60:.1f} min", flush=True)
     return pd.concat(logs, ignore_index=True)
