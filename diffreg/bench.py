@@ -192,6 +192,7 @@ def bench_sort(k:int=12, batch:int=8, n:int=128, reps:int=3, device=None, seed:i
                          bwd_s=statistics.median(bwd), peak_GB=peak))
     df = pd.DataFrame(rows)
     df['total_s'] = df.fwd_s + df.bwd_s
+    df['vs'] = paths[0]                                                     # what speedup and diffs compare with
     df['speedup'] = df.total_s[0] / df.total_s
     df['max_out_diff'] = [float((got[p][0] - got[paths[0]][0]).abs().max()) for p in df.path]
     df['max_grad_diff'] = [float((got[p][1] - got[paths[0]][1]).abs().max()) for p in df.path]
