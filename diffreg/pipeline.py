@@ -22,11 +22,12 @@ class NotebookFailed(RuntimeError):
     "An experiment notebook failed; the message names the notebook and the cell."
 
 def resolve_notebooks(notebooks, root) -> list:
-    """Paths of `notebooks` (paths, or names under `<root>/nbs`), every one an experiment notebook; else one error
-    naming them all."""
+    """Paths of `notebooks` (paths, or names under `<root>/nbs`, `.ipynb` optional), every one an experiment notebook;
+    else one error naming them all."""
     out, bad = [], []
     for nb in notebooks:
         p = Path(nb)
+        if not p.suffix: p = p.with_suffix('.ipynb')
         if not p.exists() and (Path(root) / 'nbs' / p.name).exists(): p = Path(root) / 'nbs' / p.name
         if not p.exists(): bad.append(f"{nb} (no such notebook)")
         elif not has_parameters(p): bad.append(f"{nb} (not an experiment notebook: no cell tagged `parameters`)")
