@@ -474,6 +474,7 @@ d = { 'settings': { 'branch': 'main',
                                'diffreg.train.read_log': ('train.html#read_log', 'diffreg/train.py'),
                                'diffreg.train.run_config': ('train.html#run_config', 'diffreg/train.py'),
                                'diffreg.train.run_name': ('train.html#run_name', 'diffreg/train.py'),
+                               'diffreg.train.split_config': ('train.html#split_config', 'diffreg/train.py'),
                                'diffreg.train.sweep': ('train.html#sweep', 'diffreg/train.py'),
                                'diffreg.train.sweep_dir': ('train.html#sweep_dir', 'diffreg/train.py'),
                                'diffreg.train.train': ('train.html#train', 'diffreg/train.py')}}}

@@ -7,8 +7,8 @@ Docs: https://diffreg.github.io/diffreg/train.html.md"""
 # %% auto #0
 __all__ = ['PROMPT', 'COMMON', 'TRAIN_SCALES', 'CHECKS', 'RUN_FILES', 'answer_text', 'ComputerAdapter', 'TextAdapter',
            'may_become', 'StopWhenWrong', 'check_config', 'model_label', 'build_model', 'run_name', 'RunError',
-           'atomic_replace', 'atomic_write', 'RunFolder', 'read_log', 'EpochSampler', 'Trainer', 'train', 'sweep_dir',
-           'sweep', 'load_run', 'run_config', 'cli', 'main']
+           'atomic_replace', 'atomic_write', 'RunFolder', 'read_log', 'EpochSampler', 'Trainer', 'train',
+           'split_config', 'sweep_dir', 'sweep', 'load_run', 'run_config', 'cli', 'main']
 
 # %% ../nbs/20_train.ipynb #bee58dbf
 import argparse, contextlib, copy, hashlib, json, math, os, shutil, sys, time
@@ -18,7 +18,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 from transformers import StoppingCriteria, StoppingCriteriaList
 from fastcore.basics import patch, store_attr
-from .augment import answer_loss, param_groups, number_table, char_table, PARSERS, HEAD_LR, parser_parts
+from .augment import answer_loss, param_groups, number_table, char_table, PARSERS, HEAD_LR, parser_parts, CONTROLS
 from .augmented_llama import (AugmentedLlama, load_causal_lm, set_finetune_mode, set_lm_mode, n_trainable,
                                      FINETUNE_MODES)
 from .results import project_root
@@ -44,8 +44,12 @@ class ComputerAdapter:
                     program=torch.tensor([spec.program_of(r) for r in rows]))
 
     def loss(self, net, b:dict) -> torch.Tensor:
-        "The answer loss on the scored symbols."
-        return answer_loss(net(b['input_ids'], b['attention_mask']), b['answer'], b['scored'])
+        """The answer loss on the scored symbols. Keeps `answer_mass`: the mean total probability of the scored answer
+        symbols (1 when every run halted with its program selected; less while a soft run's mass is still running
+        when its step budget ends), a diagnosis of the fully soft machine."""
+        probs = net(b['input_ids'], b['attention_mask'])
+        self.answer_mass = float(probs.detach().sum(-1)[b['scored']].mean())
+        return answer_loss(probs, b['answer'], b['scored'])
 
     @torch.no_grad()
     def evaluate(self, model, rows, bs:int=16, device=None) -> dict:
@@ -80,6 +84,7 @@ class TextAdapter(ComputerAdapter):
 
     def loss(self, net, b:dict) -> torch.Tensor:
         "The causal LM's own loss on the labelled tokens."
+        self.answer_mass = float('nan')
         return net(**b).loss
 
     @torch.no_grad()
@@ -196,7 +201,7 @@ def atomic_write(path:Path, text:str):
     "`atomic_replace` for text."
     atomic_replace(path, lambda tmp: tmp.write_text(text))
 
-RUN_FILES = ('log.csv', 'LATEST', 'checkpoints', 'model.safetensors')
+RUN_FILES = ('log.csv', 'steps.csv', 'LATEST', 'checkpoints', 'model.safetensors')
 
 # %% ../nbs/20_train.ipynb #2c2e8a46
 class RunFolder:
@@ -294,13 +299,16 @@ def load(self:RunFolder, acc) -> dict:
     return json.loads((ckpt / 'trainer.json').read_text())
 
 @patch
-def write_log(self:RunFolder, rows:list):
-    "`log.csv` from `rows` (atomically; rows of the checkpoint just saved, so the log never runs ahead of the state)."
+def write_log(self:RunFolder, rows:list, steps:list=None):
+    """`log.csv` from `rows` (the evaluations) and `steps.csv` from `steps` (one row per optimiser step), atomically;
+    rows of the checkpoint just saved, so the logs never run ahead of the state."""
     atomic_write(self.path / 'log.csv', pd.DataFrame(rows).to_csv(index=False) if rows else '')
+    if steps is not None: atomic_write(self.path / 'steps.csv', pd.DataFrame(steps).to_csv(index=False) if steps else '')
 
-def read_log(path) -> pd.DataFrame:
-    "A run's `log.csv` (a run folder or the file); `RunError` naming it if it is missing or empty."
-    p = Path(path); p = p / 'log.csv' if p.is_dir() else p
+def read_log(path, name:str='log') -> pd.DataFrame:
+    """A run's `log.csv` (`name='steps'`: `steps.csv`), from a run folder or the file; `RunError` naming it if it is
+    missing or empty."""
+    p = Path(path); p = p / f'{name}.csv' if p.is_dir() else p
     if not p.exists(): raise RunError(f"{p} does not exist: the run has not logged an evaluation yet")
     if not p.read_text().strip():
         raise RunError(f"{p} is empty: the run has not finished an evaluation since its last checkpoint")
@@ -327,8 +335,8 @@ class EpochSampler(torch.utils.data.Sampler):
 # %% ../nbs/20_train.ipynb #a96d79eb
 class Trainer:
     """The loop: `run(epochs, step)` trains from optimiser step `step` to the end of epoch `epochs` (`per_epoch`
-    steps each). State for callbacks: `step`, `epoch`, `loss_value` (this step's), `epoch_loss` (the epoch's mean so
-    far), `stop`."""
+    steps each). State for callbacks: `step`, `epoch`, `loss_value` and `grad_norm` (this step's; the norm before
+    clipping, NaN without `clip`), `epoch_loss` (the epoch's mean so far), `stop`."""
     def __init__(self, net, loss, batches, per_epoch:int, opts:list, sched=None, clip:float=0., acc=None,
                  desc:str='train', disable_bar:bool=False):
         store_attr()
@@ -347,14 +355,15 @@ class Trainer:
 # %% ../nbs/20_train.ipynb #820c3354
 @patch
 def optimise(self:Trainer, batch) -> float:
-    "One optimiser step on `batch`; returns its loss."
+    "One optimiser step on `batch`; returns its loss. With `clip`, keeps `grad_norm` (the norm before clipping)."
     acc = self.acc
     with (acc.autocast() if acc else contextlib.nullcontext()): loss = self.loss(self.net, batch)
     for o in self.opts: o.zero_grad()
     acc.backward(loss) if acc else loss.backward()
+    self.grad_norm = float('nan')
     if self.clip:
-        if acc: acc.clip_grad_norm_(self.net.parameters(), self.clip)
-        else: torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.clip)
+        clip = acc.clip_grad_norm_ if acc else torch.nn.utils.clip_grad_norm_
+        self.grad_norm = float(clip(self.net.parameters(), self.clip))
     for o in self.opts: o.step()
     if self.sched is not None: self.sched.step()
     return loss.item()
@@ -388,7 +397,8 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     warmup, clip, eval_every, save, save_every); returns the evaluation log. `out`: the run folder (default
     `<project>/runs/train/<run_name>`); an existing run there needs `resume` or `overwrite`. `stop_at`: stop (with a
     checkpoint) once this many optimiser steps are done; `resume` continues. `save=False` (smoke) writes only `log.csv`
-    and the final weights: a checkpoint of a 135M model with its optimiser state is about 2 GB."""
+    and the final weights: a checkpoint of a 135M model with its optimiser state is about 2 GB. Every optimiser step's
+    loss, gradient norm (before clipping) and answer mass go to `steps.csv` (`read_log(out, 'steps')`)."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
     from safetensors.torch import save_model
@@ -417,7 +427,7 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     total = cfg['epochs'] * per_epoch
     sched = get_linear_schedule_with_warmup(opt, int(cfg['warmup'] * total), total)
     net, opt, dl, sched = acc.prepare(net, opt, dl, sched)
-    rows, step, spent = [], 0, 0.
+    rows, steps, step, spent = [], [], 0, 0.
     if resume:
         st = run.load(acc)
         diff = {k: (st['config'].get(k), v) for k, v in {**cfg, **who}.items() if st['config'].get(k) != v}
@@ -425,7 +435,7 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
             raise RunError(f"{run.path} was trained with other settings "
                            f"({', '.join(f'{k}: {a!r} then, {b!r} now' for k, (a, b) in diff.items())}); "
                                 "resume with the same settings, or start a new run (another --out, or --overwrite)")
-        rows, step, spent = st['rows'], st['step'], st['seconds']
+        rows, steps, step, spent = st['rows'], st.get('steps', []), st['step'], st['seconds']
     t0 = time.time() - spent                                                 # training seconds, across resumes
     def log_eval(t, epoch):
         core = acc.unwrap_model(net)
@@ -436,12 +446,14 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
             row.update({f'{k}_{m}': v for m, v in adapter.evaluate(core, rs, device=acc.device).items()})
         rows.append(row); net.train()
         # no checkpoints: nothing for the log to run ahead of
-        if not cfg['save']: run.write_log(rows)
+        if not cfg['save']: run.write_log(rows, steps)
     def checkpoint(t):
         if not cfg['save']: return
-        run.save(acc, t.step, dict(step=t.step, seconds=time.time() - t0, rows=rows, config={**cfg, **who}))
-        run.write_log(rows)                                                  # the log follows the saved state
+        run.save(acc, t.step, dict(step=t.step, seconds=time.time() - t0, rows=rows, steps=steps, config={**cfg, **who}))
+        run.write_log(rows, steps)                                           # the logs follow the saved state
     def on_step(t):
+        steps.append(dict(step=t.step, loss=t.loss_value, grad_norm=t.grad_norm, answer_mass=adapter.answer_mass,
+                          seconds=time.time() - t0))
         if cfg['eval_every'] and t.step % cfg['eval_every'] == 0 and acc.is_main_process:
             log_eval(t, t.step / per_epoch)
         t.stop = t.step == stop_at
@@ -455,54 +467,76 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     t = Trainer(net, adapter.loss, batches, per_epoch, [opt], sched, cfg['clip'], acc,
                 desc or f"{task} {'baseline' if baseline else parser}", disable_bar=not acc.is_local_main_process)
     t.add_callback('on_step', on_step).add_callback('on_epoch', on_epoch).run(cfg['epochs'], step)
+    if not cfg['save']: run.write_log(rows, steps)
     if acc.is_main_process and not t.stop:
         atomic_replace(run.path / 'model.safetensors', lambda tmp: save_model(acc.unwrap_model(net), str(tmp)))
     return pd.DataFrame(rows)
 
 # %% ../nbs/20_train.ipynb #ab3a86b9
-def sweep_dir(task:str, config:str, scale:str) -> Path:
-    "Where `sweep` keeps the run of `config` on `task` at `scale`: `<project>/runs/train/<task>-<config>-<scale>`."
-    return project_root() / 'runs' / 'train' / f"{task}-{config}-{scale}"
+def split_config(config:str) -> tuple:
+    """`(parser, control)` of a sweep configuration: a parser (`'span'`, `'pointer+span'`), the text baseline
+    (`'text'`), or a parser with its program's control after `@` (`'last@soft'`: the paper's fully soft machine);
+    control None where not given."""
+    parser, _, control = config.partition('@')
+    if control and control not in CONTROLS:
+        raise ValueError(f"configuration {config!r}: the control after '@' must be one of {CONTROLS}")
+    if control and parser == 'text': raise ValueError(f"configuration {config!r}: the text baseline has no computer")
+    return parser, control or None
 
-def sweep(runs, model=None, scale:str='smoke', seed:int=0, allow_hub:bool=False, head_lr:dict=None,
+def sweep_dir(task:str, config:str, scale:str, seed:int=0) -> Path:
+    """Where `sweep` keeps the run of `config` on `task` at `scale` with `seed`:
+    `<project>/runs/train/<task>-<config>-<scale>-seed<seed>`."""
+    return project_root() / 'runs' / 'train' / f"{task}-{config}-{scale}-seed{seed}"
+
+def sweep(runs, model=None, scale:str='smoke', seed=0, allow_hub:bool=False, head_lr:dict=None,
           control:dict=None, resume:bool=False, **overrides) -> pd.DataFrame:
-    """Train every `(task, config)` in `runs` from one loaded LM (`model`, or an `(lm, tokenizer)` pair), each on a
-    fresh copy: `config` is a parser, or
-    `'text'` for the baseline; the head's learning rate is `head_lr[config]` (default `HEAD_LR`), its program's
-    `control` is `control[config]` (default 'hard'). Each run writes
-    `runs/train/<task>-<config>-<scale>` (replaced; with `resume`, a folder holding a checkpoint is continued to
-    its end instead, the settings checked: a finished run is reused). Returns the runs' logs, concatenated, with
-    `config` and `wall_s` (this call's seconds; a reused run's training seconds from its log)."""
+    """Train every `(task, config)` in `runs` with every seed in `seed` (an int or a list) from one loaded LM
+    (`model`, or an `(lm, tokenizer)` pair), each on a fresh copy: `config` as in `split_config`; the head's learning
+    rate is `head_lr[config]` (else `head_lr[parser]`, default `HEAD_LR`), its program's control the one after `@`,
+    else `control[config]`, else 'hard'. Each run writes `sweep_dir(task, config, scale, seed)` (replaced; with
+    `resume`, a folder holding a checkpoint is continued to its end instead, the settings checked: a finished run is
+    reused). Returns the runs' logs, concatenated, with `config` and `wall_s` (this call's seconds; a resumed or
+    reused run's training seconds from its log, across its sessions)."""
+    seeds = [seed] if isinstance(seed, int) else list(seed)
+    if not seeds or not all(isinstance(s, int) for s in seeds):
+        raise ValueError(f"`seed` must be an int or a non-empty list of ints, got {seed!r}")
+    for _, config in runs: split_config(config)                           # every name checked before any run
     if isinstance(model, tuple): base_lm, tok = model                     # loaded by the caller: copied per run
     else:
         base_lm, tok = load_causal_lm(model, allow_hub)                  # loaded once
         base_lm.config.diffreg_label = str(model or 'SmolLM2-135M-Instruct')
     head_lr, logs = {**HEAD_LR, **(head_lr or {})}, []
     for task, config in runs:
-        t0, baseline, out = time.time(), config == 'text', sweep_dir(task, config, scale)
-        again = resume and (out / 'LATEST').exists()
-        log = train(task, (copy.deepcopy(base_lm), tok), scale, parser='last' if baseline else config,
-                    baseline=baseline, seed=seed, out=out, overwrite=not again, resume=again,
-                    control=(control or {}).get(config, 'hard'),
-                    **({} if baseline else dict(head_lr=head_lr[config])), **overrides)
-        spent = float(log.seconds.iloc[-1]) if again else time.time() - t0
-        logs.append(log.assign(config=config, wall_s=spent))
-        print(f"{task} {config}: test {log.test_acc.iloc[-1]:.3f}, held-out {log.heldout_acc.iloc[-1]:.3f}, "
-              f"{(time.time() - t0) / 60:.1f} min", flush=True)
+        parser, ctl = split_config(config)
+        baseline = parser == 'text'
+        for s in seeds:
+            t0, out = time.time(), sweep_dir(task, config, scale, s)
+            again = resume and (out / 'LATEST').exists()
+            log = train(task, (copy.deepcopy(base_lm), tok), scale, parser='last' if baseline else parser,
+                        baseline=baseline, seed=s, out=out, overwrite=not again, resume=again,
+                        control=ctl or (control or {}).get(config, 'hard'),
+                        **({} if baseline else dict(head_lr=head_lr.get(config, head_lr.get(parser)))), **overrides)
+            spent = float(log.seconds.iloc[-1]) if again else time.time() - t0
+            logs.append(log.assign(config=config, wall_s=spent))
+            print(f"{task} {config} seed {s}: test {log.test_acc.iloc[-1]:.3f}, held-out "
+                  f"{log.heldout_acc.iloc[-1]:.3f}, {(time.time() - t0) / 60:.1f} min", flush=True)
     return pd.concat(logs, ignore_index=True)
 
-def load_run(task:str, config:str, scale:str, model=None, allow_hub:bool=False, control:str='hard'):
-    """`(model, tokenizer, spec)` with the final weights of `sweep`'s run of `config` on `task` at `scale`: the
-    augmented LM for a parser, the plain LM for `'text'`. `model` as in `build_model` (an `(lm, tokenizer)` pair is
-    used as it is: pass a copy to keep it)."""
+def load_run(task:str, config:str, scale:str, model=None, allow_hub:bool=False, control:str='hard', seed:int=0):
+    """`(model, tokenizer, spec)` with the final weights of `sweep`'s run of `config` on `task` at `scale` with
+    `seed`: the augmented LM for a parser, the plain LM for `'text'`. `model` as in `build_model` (an `(lm, tokenizer)`
+    pair is used as it is: pass a copy to keep it); the program's control is the one after `@` in `config`, else
+    `control`."""
     from safetensors.torch import load_model
-    p = sweep_dir(task, config, scale) / 'model.safetensors'
+    p = sweep_dir(task, config, scale, seed) / 'model.safetensors'
     if not p.exists():
-        raise RunError(f"{p} does not exist: run sweep([({task!r}, {config!r})], scale={scale!r}) first")
-    net, tok, spec = build_model(task, model, 'last' if config == 'text' else config, baseline=config == 'text',
-                                 allow_hub=allow_hub, control=control)
+        raise RunError(f"{p} does not exist: run sweep([({task!r}, {config!r})], scale={scale!r}, seed={seed}) first")
+    parser, ctl = split_config(config)
+    net, tok, spec = build_model(task, model, 'last' if parser == 'text' else parser, baseline=parser == 'text',
+                                 allow_hub=allow_hub, control=ctl or control)
     load_model(net, str(p))
     return net, tok, spec
+
 
 # %% ../nbs/20_train.ipynb #d00b3f66
 def run_config(log:pd.DataFrame, where:str) -> str:
