@@ -303,7 +303,8 @@ def write_log(self:RunFolder, rows:list, steps:list=None):
     """`log.csv` from `rows` (the evaluations) and `steps.csv` from `steps` (one row per optimiser step), atomically;
     rows of the checkpoint just saved, so the logs never run ahead of the state."""
     atomic_write(self.path / 'log.csv', pd.DataFrame(rows).to_csv(index=False) if rows else '')
-    if steps is not None: atomic_write(self.path / 'steps.csv', pd.DataFrame(steps).to_csv(index=False) if steps else '')
+    if steps is not None:
+        atomic_write(self.path / 'steps.csv', pd.DataFrame(steps).to_csv(index=False) if steps else '')
 
 def read_log(path, name:str='log') -> pd.DataFrame:
     """A run's `log.csv` (`name='steps'`: `steps.csv`), from a run folder or the file; `RunError` naming it if it is
@@ -449,7 +450,8 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
         if not cfg['save']: run.write_log(rows, steps)
     def checkpoint(t):
         if not cfg['save']: return
-        run.save(acc, t.step, dict(step=t.step, seconds=time.time() - t0, rows=rows, steps=steps, config={**cfg, **who}))
+        run.save(acc, t.step, dict(step=t.step, seconds=time.time() - t0, rows=rows, steps=steps,
+                                   config={**cfg, **who}))
         run.write_log(rows, steps)                                           # the logs follow the saved state
     def on_step(t):
         steps.append(dict(step=t.step, loss=t.loss_value, grad_norm=t.grad_norm, answer_mass=adapter.answer_mass,
