@@ -6,7 +6,8 @@ Docs: https://diffreg.github.io/diffreg/results.html.md"""
 
 # %% auto #0
 __all__ = ['SUMMARY_KEYS', 'project_root', 'results_root', 'figure_path', 'table_path', 'save_table', 'check_summary',
-           'save_summary', 'read_summary', 'has_parameters', 'experiment_notebooks']
+           'save_summary', 'read_summary', 'has_parameters', 'experiment_notebooks', 'scale_seeds', 'over_seeds',
+           'mean_std', 'cache_root', 'cached']
 
 # %% ../nbs/90_results.ipynb #f5945b1b
 import importlib.util, json, os, tempfile
@@ -92,3 +93,71 @@ def experiment_notebooks(nbs_path=None) -> list:
     "The experiment notebooks of `nbs_path` (default `<project>/nbs`), in file (reading) order."
     nbs_path = Path(nbs_path or project_root() / 'nbs')
     return [p for p in sorted(nbs_path.glob('*.ipynb')) if not p.name.startswith('_') and has_parameters(p)]
+
+# %% ../nbs/90_results.ipynb #14d9652d
+def scale_seeds(seeds, scale:str) -> list:
+    """The seeds an experiment runs: `seeds` as given (an int, a list, or a comma-separated string such as `'0,1,2'`),
+    or, for None, the scale's: one seed (0) at smoke, three (0, 1, 2) at cpu and paper."""
+    if seeds is None: return [0] if scale == 'smoke' else [0, 1, 2]
+    if isinstance(seeds, str):
+        try: seeds = [int(s) for s in seeds.split(',') if s.strip()]
+        except ValueError: raise ValueError(f"`seeds` must be ints separated by commas, got {seeds!r}") from None
+    seeds = [seeds] if isinstance(seeds, int) else list(seeds)
+    if not seeds or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
+        raise ValueError(f"`seeds` must be an int, a list of ints or a comma-separated string, got {seeds!r}")
+    if len(set(seeds)) != len(seeds): raise ValueError(f"`seeds` repeats a seed: {seeds!r}")
+    return seeds
+
+def over_seeds(df, by, value:str, seed:str='seed'):
+    """`value` of `df` summarised over the seeds in column `seed`, per group of `by` (a column or a list; groups in
+    order of appearance): `mean`, `std` (sample std, ddof 1: NaN for one seed), `min`, `max`, `n` (seeds) and `seeds`
+    (which, as text). Raises `ValueError` if a group holds a seed twice (rows of another configuration mixed in)."""
+    by = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in [*by, value, seed] if c not in df]
+    if missing: raise ValueError(f"over_seeds: no column(s) {missing} in {list(df.columns)}")
+    dup = df.duplicated([*by, seed])
+    if dup.any():
+        raise ValueError(f"over_seeds: {int(dup.sum())} row(s) repeat a seed within a group of {by}, e.g. "
+                         f"{df[dup].iloc[0][[*by, seed]].to_dict()}: one row per group and seed")
+    g = df.groupby(by, sort=False)
+    out = g[value].agg(['mean', 'std', 'min', 'max', 'count']).rename(columns={'count': 'n'})
+    out['seeds'] = g[seed].agg(lambda s: ','.join(map(str, sorted(s))))
+    return out.reset_index()
+
+def mean_std(mean:float, std:float, n:int, fmt:str='.1f') -> str:
+    "A number over seeds as text: `'99.5 ± 0.4 (n = 3)'`; one seed: `'99.5 (n = 1)'`."
+    if n < 1: raise ValueError(f"`n` must be >= 1, got {n}")
+    return f"{mean:{fmt}} (n = 1)" if n == 1 else f"{mean:{fmt}} ± {std:{fmt}} (n = {n})"
+
+# %% ../nbs/90_results.ipynb #4dd127b2
+def cache_root() -> Path:
+    "Where `cached` keeps results: `DIFFREG_CACHE`, else `<project>/runs/cache` (outside git)."
+    return Path(os.environ.get('DIFFREG_CACHE') or project_root() / 'runs' / 'cache')
+
+def cached(name:str, config:dict, fn, resume:bool=False):
+    """`fn()` (a DataFrame), kept as `cache_root()/<name>.csv` with `config` (a JSON-able dict: every setting the
+    result depends on) in `<name>.json`. With `resume`, a kept result of the same `config` is returned instead of
+    recomputed, and one of another `config` raises `ValueError` naming the settings that differ; without, `fn` runs
+    and replaces what was kept. This is how a long experiment notebook is split across sessions: each (setting, seed)
+    piece it finished is reused, whatever order the pieces ran in. Either way the frame comes back from the CSV, so a
+    kept result and a fresh one are alike to the caller."""
+    import pandas as pd
+    if not isinstance(config, dict): raise ValueError(f"`config` must be a dict, got {type(config).__name__}")
+    config = json.loads(json.dumps(config))                               # as it will read back
+    csv, meta = cache_root() / f'{name}.csv', cache_root() / f'{name}.json'
+    if resume and csv.exists() and meta.exists():
+        kept = json.loads(meta.read_text())['config']
+        diff = [f"{k}: {kept.get(k)!r} then, {config.get(k)!r} now" for k in sorted(set(kept) | set(config))
+                if kept.get(k) != config.get(k)]
+        if diff: raise ValueError(f"{csv} was made with other settings ({'; '.join(diff)}); run without `resume` to "
+                                  "replace it")
+        return pd.read_csv(csv)
+    df = fn()
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"cached({name!r}): `fn` must return a DataFrame, got {type(df).__name__}")
+    csv.parent.mkdir(parents=True, exist_ok=True)
+    meta.unlink(missing_ok=True)                                          # a crash from here on leaves nothing kept
+    for p, write in ((csv, lambda t: df.to_csv(t, index=False)),
+                     (meta, lambda t: t.write_text(json.dumps(dict(config=config), indent=1)))):
+        tmp = p.with_name(f'.{p.name}.tmp-{os.getpid()}'); write(tmp); os.replace(tmp, p)
+    return pd.read_csv(csv)
