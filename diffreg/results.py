@@ -124,10 +124,12 @@ def over_seeds(df, by, value:str, seed:str='seed'):
     out['seeds'] = g[seed].agg(lambda s: ','.join(map(str, sorted(s))))
     return out.reset_index()
 
-def mean_std(mean:float, std:float, n:int, fmt:str='.1f') -> str:
-    "A number over seeds as text: `'99.5 ± 0.4 (n = 3)'`; one seed: `'99.5 (n = 1)'`."
+def mean_std(mean:float, std:float, n:int, fmt:str='.1f', show_n:bool=True) -> str:
+    """A number over seeds as text: `'99.5 ± 0.4 (n = 3)'`; one seed: `'99.5 (n = 1)'`; `show_n=False` leaves out
+    the `(n = ...)` (for several numbers of one set of seeds, which then says n once)."""
     if n < 1: raise ValueError(f"`n` must be >= 1, got {n}")
-    return f"{mean:{fmt}} (n = 1)" if n == 1 else f"{mean:{fmt}} ± {std:{fmt}} (n = {n})"
+    s = f"{mean:{fmt}}" if n == 1 else f"{mean:{fmt}} ± {std:{fmt}}"
+    return f"{s} (n = {n})" if show_n else s
 
 # %% ../nbs/90_results.ipynb #4dd127b2
 def cache_root() -> Path:

@@ -64,16 +64,24 @@ def run_depths(n:int, depths, plan:dict, n_test:int, curriculum:bool, seed:int=0
     return rows, logs
 
 # %% ../nbs/14_table1.ipynb #09ce394e
-def table1_summary(wide, wall:str, scale:str, seed:int) -> list:
-    """The report's rows for Table 1 (`save_summary`) from `wide` (this notebook's table): every depth of the paper's
-    table for the bases it reports, every depth run for other bases (a smoke run's)."""
-    out = []
-    for n in sorted(int(c.split(' b')[1]) for c in wide.columns if c.startswith('curriculum b')):
+from .results import mean_std
+
+def table1_summary(wide, wall:str, scale:str, seeds) -> list:
+    """The report's rows for Table 1 (`save_summary`) from `wide` (this notebook's table: per depth, the mean, std and
+    min over `seeds` of each base's curriculum and scratch accuracy; a column without `std`/`min` partners counts as
+    one seed): every depth of the paper's table for the bases it reports, every depth run for other bases (a smoke
+    run's)."""
+    out, seeds = [], list(seeds)
+    stat = lambda r, c, k: r[f'{c} {k}'].iloc[0] if f'{c} {k}' in r else (0. if k == 'std' else r[c].iloc[0])
+    for n in sorted(int(c.split(' b')[1]) for c in wide.columns if c.startswith('curriculum b') and c.count(' ') == 1):
         paper = PAPER_TABLE1.get(n)
         for d in (range(1, len(paper) + 1) if paper else wide.depth):
             r = wide[wide.depth == d]
             if not len(r): continue
-            ours, scratch = r[f'curriculum b{n}'].iloc[0], r[f'scratch b{n}'].iloc[0]
+            cur, scr = f'curriculum b{n}', f'scratch b{n}'
+            ours, scratch = r[cur].iloc[0], r[scr].iloc[0]
+            fmt = lambda c: (f"{mean_std(r[c].iloc[0], stat(r, c, 'std'), len(seeds), '.2f', show_n=False)} "
+                             f"(min {stat(r, c, 'min'):.2f})")
             p = paper[d - 1] if paper else None
             why = ('not in the paper' if p is None else
                    'at or above the paper: the depth curriculum removes the vanishing initial gradient'
@@ -82,7 +90,7 @@ def table1_summary(wide, wall:str, scale:str, seed:int) -> list:
             if scratch < 50:
                 why += f'; from scratch {scratch:.1f} % (the gradient at init vanishes geometrically with depth)'
             out.append(dict(experiment=f'Table 1, base {n}, depth {d}', paper='-' if p is None else f'{p:.2f}',
-                            ours=f'{ours:.2f} (scratch {scratch:.2f})',
-                            configuration=f'minimal network, {scale} scale, seed {seed} (14_table1)', wall=wall,
-                            why=why))
+                            ours=f'{fmt(cur)}; scratch {fmt(scr)}; n = {len(seeds)} seeds',
+                            configuration=f"minimal network, {scale} scale, seeds {', '.join(map(str, seeds))} "
+                                          "(14_table1)", wall=wall, why=why))
     return out
