@@ -6,7 +6,8 @@ Docs: https://diffreg.github.io/diffreg/tiny_llama.html.md"""
 
 # %% auto #0
 __all__ = ['PAPER_TINY', 'TINY_SCALES', 'WHY_TINY', 'tiny_calculator', 'optimizers', 'encode_rows', 'evaluate_tiny',
-           'tiny_batches', 'train_tiny', 'run_tiny', 'parse_report', 'plot_accuracy', 'cli', 'main', 'tiny_summary']
+           'tiny_batches', 'train_tiny', 'tiny_run_dir', 'run_tiny', 'parse_report', 'plot_accuracy', 'cli', 'main',
+           'tiny_summary']
 
 # %% ../nbs/21_tiny_llama.ipynb #429743ba
 import argparse, math, time
@@ -19,9 +20,10 @@ from .augment import (AugmentedLM, ComputerHead, Calculator, answer_loss, param_
                              number_table, HEAD_LR)
 from .encodings import default_device
 from .results import project_root
-from .train import Trainer
+from .train import Trainer, atomic_replace
 
-PAPER_TINY = dict(epoch_99_2=62, epoch_100=132)   # paper section 4.2: 99.2 % test accuracy at epoch 62, 100 % at 132
+PAPER_TINY = dict(epoch_99_2=62, epoch_100=132,  # paper section 4.2: 99.2 % test accuracy at epoch 62, 100 % at 132,
+                  lr=1e-2, bs=32)                # with AdamW, batch 32 and lr 1e-2 (OCR'd '1 x 1072')
 
 # %% ../nbs/21_tiny_llama.ipynb #9d408ec4
 def tiny_calculator(n:int=128, parser:str='last', seed:int=0, sparse_embedding:bool=True, tok:Llama3Tokenizer=None,
@@ -95,22 +97,47 @@ def tiny_batches(data, bs:int, seed:int, device=None):
 
 # %% ../nbs/21_tiny_llama.ipynb #0dee82aa
 def train_tiny(model:AugmentedLM, train, evals:dict, epochs:int, lr:float=1e-3, bs:int=32, seed:int=0,
-               target:float=None, checkpoint=None, desc:str='tiny llama', head_lr:float=None) -> pd.DataFrame:
+               target:float=None, checkpoint=None, desc:str='tiny llama', head_lr:float=None, run_dir=None,
+               resume:bool=False) -> pd.DataFrame:
     """`Trainer` on the answer loss over encoded `train` with `optimizers(model, lr, head_lr)` (`head_lr`: the computer
     head's learning rate, None: `lr`) and `tiny_batches`; after each epoch, the mean training loss and accuracy on each
     of `evals` (name -> encoded data). Stops early once `evals['test']` reaches `target`. Saves the final weights to
-    `checkpoint` (safetensors)."""
+    `checkpoint` (safetensors). With `run_dir`, every epoch ends with `run_dir/state.pt` (weights, optimiser moments,
+    RNG, log; written atomically), and `resume` continues from it: the same settings (checked; only `epochs` may grow),
+    the data order of an uninterrupted run (`tiny_batches` draws any epoch from `seed` alone), the same weights. A
+    finished run (its epochs, or `target`, reached) is returned as it is."""
     dev = next(model.parameters()).device
-    rows, t0 = [], time.time()
+    opts = optimizers(model, lr, head_lr)
+    cfg = dict(lr=lr, bs=bs, seed=seed, target=target, head_lr=head_lr, n_train=len(train[0]))
+    state = Path(run_dir) / 'state.pt' if run_dir is not None else None
+    if resume and state is None: raise ValueError("`resume` needs the `run_dir` to resume from")
+    rows, spent, start, done = [], 0., 0, False
+    if resume and state.exists():
+        st = torch.load(state, map_location=dev, weights_only=False)
+        diff = [f"{k}: {st['config'].get(k)!r} then, {v!r} now" for k, v in cfg.items() if st['config'].get(k) != v]
+        if diff: raise ValueError(f"{state} was trained with other settings ({'; '.join(diff)}); resume with the same "
+                                  "settings, or another `run_dir`")
+        model.load_state_dict(st['model'])
+        for o, s in zip(opts, st['opts']): o.load_state_dict(s)
+        torch.set_rng_state(st['rng'])
+        rows, spent, start, done = st['rows'], st['seconds'], st['epoch'], st['stopped']
+    t0 = time.time() - spent                                              # training seconds, across resumes
+    def save(t):
+        st = dict(model=model.state_dict(), opts=[o.state_dict() for o in opts], rng=torch.get_rng_state(), rows=rows,
+                  seconds=time.time() - t0, epoch=t.epoch, stopped=t.stop, config=cfg)
+        state.parent.mkdir(parents=True, exist_ok=True)
+        atomic_replace(state, lambda tmp: torch.save(st, tmp))
     def on_epoch(t):
         row = dict(epoch=t.epoch, train_loss=t.epoch_loss)
         for k, d in evals.items(): row.update({f'{k}_{m}': v for m, v in evaluate_tiny(model, d).items()})
         rows.append(dict(row, seconds=time.time() - t0))
         t.stop = target is not None and row['test_acc'] >= target
+        if state is not None: save(t)
     loss = lambda net, b: answer_loss(net(b[0], b[1]), b[2])
-    t = Trainer(model, loss, tiny_batches(train, bs, seed, dev), math.ceil(len(train[0]) / bs),
-                optimizers(model, lr, head_lr), desc=desc)
-    t.add_callback('on_epoch', on_epoch).run(epochs)
+    per_epoch = math.ceil(len(train[0]) / bs)
+    if not done and start < epochs:
+        t = Trainer(model, loss, tiny_batches(train, bs, seed, dev), per_epoch, opts, desc=desc)
+        t.add_callback('on_epoch', on_epoch).run(epochs, step=start * per_epoch)
     if checkpoint is not None:
         Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)
         save_model(model, str(checkpoint))
@@ -120,10 +147,15 @@ TINY_SCALES = dict(smoke=dict(n_train=2000, n_test=500, epochs=2), cpu=dict(n_tr
               paper=dict(n_train=None, n_test=None, epochs=150))
 
 # %% ../nbs/21_tiny_llama.ipynb #18d6ed79
+def tiny_run_dir(scale:str, seed:int, parser:str, lr:float, head_lr:float) -> Path:
+    "Where `run_tiny` keeps a run's `state.pt`: `<project>/runs/tiny/<parser>-<scale>-seed<seed>-lr<lr>-head<head_lr>`."
+    return project_root() / 'runs' / 'tiny' / f"{parser}-{scale}-seed{seed}-lr{lr:g}-head{head_lr:g}"
+
 def run_tiny(scale:str='smoke', seed:int=0, parser:str='last', lr:float=1e-3, checkpoint=None, head_lr:float=None,
-        epochs:int=None):
+             epochs:int=None, resume:bool=False, run_dir=None):
     """The section 4.2 experiment at `scale`: returns `(model, log)`; stops at 100 % test accuracy. `head_lr` None:
-    `HEAD_LR[parser]`."""
+    `HEAD_LR[parser]`. Every epoch is saved in `run_dir` (default `tiny_run_dir(...)`); `resume` continues a run from
+    there, or returns a finished one (`train_tiny`)."""
     if parser not in ('last', 'attention', 'pointer'):
         raise ValueError(f"`parser` must be 'last', 'attention' or 'pointer', got {parser!r}")
     cfg = TINY_SCALES[scale]
@@ -132,9 +164,11 @@ def run_tiny(scale:str='smoke', seed:int=0, parser:str='last', lr:float=1e-3, ch
     train = part('train', cfg['n_train'])
     evals = dict(test=part('test', cfg['n_test']), heldout=part('heldout', cfg['n_test']))
     model = tiny_calculator(128, parser, seed, tok=tok).to(default_device())
-    checkpoint = checkpoint or project_root() / 'runs' / f'tiny_llama-{parser}-{scale}-seed{seed}.safetensors'
+    head_lr = head_lr or HEAD_LR[parser]
+    run_dir = run_dir or tiny_run_dir(scale, seed, parser, lr, head_lr)
+    checkpoint = checkpoint or Path(run_dir) / 'model.safetensors'
     log = train_tiny(model, train, evals, epochs or cfg['epochs'], lr=lr, seed=seed, target=1.0, checkpoint=checkpoint,
-                     head_lr=head_lr or HEAD_LR[parser], desc=f'tiny llama ({parser})')
+                     head_lr=head_lr, desc=f'tiny llama ({parser}, seed {seed})', run_dir=run_dir, resume=resume)
     return model, log
 
 # %% ../nbs/21_tiny_llama.ipynb #1b82bd89
@@ -156,19 +190,23 @@ def parse_report(model:AugmentedLM, rows, tok:Llama3Tokenizer) -> pd.DataFrame:
     out.loc['all'] = df.drop(columns='op').mean()
     return out
 
-def plot_accuracy(log:pd.DataFrame, path=None):
-    """Test and held-out accuracy against epoch for each parser in `log` (the notebook's table), beside the paper's
-    two points."""
+def plot_accuracy(log:pd.DataFrame, path=None, title:str='Tiny LLaMA + differentiable calculator (mod 128)'):
+    """Test and held-out accuracy against epoch for each parser in `log` (the notebook's table): the mean over its
+    seeds, with their range shaded; beside the paper's two points."""
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(7, 4))
     for i, (prs, lg) in enumerate(log.groupby('parser', sort=False)):
-        ax.plot(lg.epoch, 100 * lg.test_acc, 'o-', c=f'C{i}', label=f"{prs}: test")
-        ax.plot(lg.epoch, 100 * lg.heldout_acc, 's--', c=f'C{i}', label=f"{prs}: held-out phrasing")
+        n = lg.seed.nunique() if 'seed' in lg else 1
+        for col, ls, what in (('test_acc', 'o-', 'test'), ('heldout_acc', 's--', 'held-out phrasing')):
+            s = lg.groupby('epoch')[col].agg(['mean', 'min', 'max']).mul(100)
+            ax.plot(s.index, s['mean'], ls, c=f'C{i}', ms=3,
+                    label=f"{prs}: {what}" + (f" (mean of {n} seeds)" if n > 1 else ''))
+            if n > 1: ax.fill_between(s.index, s['min'], s['max'], color=f'C{i}', alpha=.15, lw=0)
     ax.scatter([PAPER_TINY['epoch_99_2'], PAPER_TINY['epoch_100']], [99.2, 100], marker='*', s=120, c='k',
                label='paper, last (epochs 62, 132)')
     ax.set_xscale('log'); ax.set_xlabel('epoch'); ax.set_ylabel('accuracy (%)'); ax.set_ylim(0, 105)
     ax.legend(fontsize=8, loc='center right')
-    ax.set_title('Tiny LLaMA + differentiable calculator (mod 128)'); fig.tight_layout()
+    ax.set_title(title); fig.tight_layout()
     if path is not None: fig.savefig(path, dpi=120)
     return fig
 
@@ -188,7 +226,11 @@ def cli() -> argparse.ArgumentParser:
                                                                "HEAD_LR)")
     p.add_argument('--epochs', type=int, default=None, help="epochs (None: the scale's)")
     p.add_argument('--checkpoint', default=None,
-                   help='final weights (None: <project>/runs/tiny_llama-<parser>-<scale>-seed<seed>.safetensors)')
+                   help='final weights (None: model.safetensors in --run-dir)')
+    p.add_argument('--run-dir', default=None, help='where every epoch is saved (None: '
+                                                   '<project>/runs/tiny/<parser>-<scale>-seed<seed>-lr<lr>-head<head>)')
+    p.add_argument('--resume', action='store_true', help='continue the run in --run-dir from its last epoch (the same '
+                                                         'settings; --epochs may grow)')
     p.add_argument('--threads', type=int, default=1, help="torch threads (1: the soft machine's small ops slow down "
                                                           "2-3x with 2 threads when the other core is busy; 2 gain "
                                                           "~12 %% on an idle 2-core machine)")
@@ -198,7 +240,7 @@ def cli() -> argparse.ArgumentParser:
 def main(argv=None):
     a = cli().parse_args(argv)
     torch.set_num_threads(a.threads)
-    _, log = run_tiny(a.scale, a.seed, a.parser, a.lr, a.checkpoint, a.head_lr, a.epochs)
+    _, log = run_tiny(a.scale, a.seed, a.parser, a.lr, a.checkpoint, a.head_lr, a.epochs, a.resume, a.run_dir)
     print(log.to_string(index=False))
     if a.log: log.to_csv(a.log, index=False)
 
@@ -216,17 +258,34 @@ WHY_TINY = dict(last="the paper's parser: answer-only training starts at a symme
                 attention="ours: attention-pooled states with a linear read-out; the same freedom as 'last' "
                           "(21_tiny_llama)")
 
-def tiny_summary(log:pd.DataFrame, name:str) -> list:
-    "The report's rows for section 4.2 (`save_summary`), one per parser, from table `name` (`log`, this notebook's)."
+def tiny_summary(log:pd.DataFrame, name:str, experiment:str='Tiny LLaMA + calculator (4.2)', at=()) -> list:
+    """The report's rows for section 4.2 (`save_summary`), one per parser, from table `name` (`log`, this notebook's:
+    per-epoch rows of one or more seeds): the epoch of 100 % test accuracy (or the best accuracy) and the final
+    held-out accuracy, as mean ± std over seeds; `at`: epochs whose test accuracy to state as well (the paper's key
+    points)."""
+    from diffreg.results import mean_std
     out = []
     for prs, t in log.groupby('parser', sort=False):
-        hit = t[t.test_acc >= 1.0]
-        ours = (f"100 % at epoch {int(hit.epoch.iloc[0])} ({hit.seconds.iloc[0] / 60:.0f} min)" if len(hit) else
-                f"{100 * t.test_acc.max():.1f} % best in {t.epoch.max()} epochs ({t.seconds.iloc[-1] / 60:.0f} min)")
-        out.append(dict(experiment='Tiny LLaMA + calculator (4.2)',
+        per = [g for _, g in t.groupby('seed')]
+        ms = lambda xs, f='.1f': mean_std(pd.Series(xs).mean(), pd.Series(xs).std(), len(xs), f, show_n=False)
+        hits = [g[g.test_acc >= 1.0] for g in per]
+        hits = [h for h in hits if len(h)]
+        wall = sum(g.seconds.iloc[-1] for g in per) / 60
+        if len(hits) == len(per):
+            ours = (f"100 % at epoch {ms([h.epoch.iloc[0] for h in hits])} "
+                    f"({ms([h.seconds.iloc[0] / 60 for h in hits], '.0f')} min)")
+        else:
+            ours = (f"{ms([100 * g.test_acc.max() for g in per])} % best in {t.epoch.max()} epochs ({wall:.0f} min)" +
+                    (f", {len(hits)} of {len(per)} seeds at 100 %" if hits else ''))
+        for e in at:
+            got = [g[g.epoch == e] for g in per]
+            if all(len(x) for x in got): ours += f"; {ms([100 * x.test_acc.iloc[0] for x in got])} % at epoch {e}"
+        ours += f"; held-out phrasing {ms([100 * g.heldout_acc.iloc[-1] for g in per])} %; n = {len(per)} seeds"
+        out.append(dict(experiment=experiment,
                         paper='99.2 % at epoch 62, 100 % at epoch 132 (parser: last)',
-                        ours=ours + f"; held-out phrasing {100 * t.heldout_acc.iloc[-1]:.1f} %",
-                        configuration=f"parser {prs}, lr {t.lr.iloc[0]:g} (head {t.head_lr.iloc[0]:g}), scale "
-                                      f"{t.scale.iloc[0]}, seed {t.seed.iloc[0]}, {name}.csv (21_tiny_llama)",
-                                      wall=f"{t.seconds.iloc[-1] / 60:.0f} min (training)", why=WHY_TINY.get(prs, '')))
+                        ours=ours,
+                        configuration=f"parser {prs}, lr {t.lr.iloc[0]:g} (head {t.head_lr.iloc[0]:g}), batch 32, "
+                                      f"scale {t.scale.iloc[0]}, seeds {', '.join(str(g.seed.iloc[0]) for g in per)}, "
+                                      f"{name}.csv (21_tiny_llama)",
+                        wall=f"{wall:.0f} min (training, all seeds)", why=WHY_TINY.get(prs, '')))
     return out
