@@ -9,7 +9,8 @@ __all__ = ['WHY_43', 'PAPER_CALC', 'calculator_summary']
 
 # %% ../nbs/22_augmented_calculator.ipynb #467e6b56
 import pandas as pd
-from .train import run_config
+from .train import run_config, final_evals
+from .results import seed_stats, n_seeds
 
 # %% ../nbs/22_augmented_calculator.ipynb #d38ad39a
 WHY_43 = dict(pointer="ours: the operand slots copy the sentence's numbers; a 135M model for one short epoch, the "
@@ -23,7 +24,7 @@ PAPER_CALC = dict(calc128='perfect by epoch 9', calc256='perfect by epoch 4')
 
 def calculator_summary(log:pd.DataFrame) -> list:
     """The report's rows for the augmented calculator (`save_summary`): one per task and configuration of `log` (this
-    notebook's)."""
+    notebook's; one or more seeds), final accuracies as mean ± std (min) over the seeds."""
     out = []
     for task, paper in PAPER_CALC.items():
         r = log[log.task == task]
@@ -32,11 +33,15 @@ def calculator_summary(log:pd.DataFrame) -> list:
                             wall='', why=''))
             continue
         for cfg, d in r.groupby('parser', sort=False):
-            hit = d[d.test_acc >= 1.0]
-            first = f"; 100 % first at step {int(hit.step.iloc[0])}" if len(hit) else ''
+            end = final_evals(d)
+            hits = [g[g.test_acc >= 1.0].step for _, g in d.groupby('seed')]
+            reached = [h.iloc[0] for h in hits if len(h)]
+            first = (f"; 100 % first at step {seed_stats(reached, '.0f')}" if len(reached) == len(hits) else
+                     f"; {len(reached)} of {len(hits)} seeds reach 100 %" if reached else '')
             out.append(dict(experiment=f'Augmented calculator {task} ({cfg})', paper=paper,
-                            ours=f"{100 * d.test_acc.iloc[-1]:.1f} % test, {100 * d.heldout_acc.iloc[-1]:.1f} % "
-                                 f"held-out phrasing after {int(d.step.iloc[-1])} steps{first}",
+                            ours=f"{seed_stats(100 * end.test_acc)} % test, {seed_stats(100 * end.heldout_acc)} % "
+                                 f"held-out phrasing after {int(end.step.max())} steps{first}; {n_seeds(len(end))}",
                             configuration=run_config(d, '22_augmented_calculator'),
-                            wall=f"{d.wall_s.iloc[-1] / 60:.0f} min", why=WHY_43.get(cfg, '')))
+                            wall=f"{end.wall_s.sum() / 60:.0f} min" + (' (all seeds)' if len(end) > 1 else ''),
+                            why=WHY_43.get(cfg, '')))
     return out

@@ -7,7 +7,7 @@ Docs: https://diffreg.github.io/diffreg/results.html.md"""
 # %% auto #0
 __all__ = ['SUMMARY_KEYS', 'project_root', 'results_root', 'figure_path', 'table_path', 'save_table', 'check_summary',
            'save_summary', 'read_summary', 'has_parameters', 'experiment_notebooks', 'scale_seeds', 'over_seeds',
-           'mean_std', 'cache_root', 'cached']
+           'mean_std', 'seed_stats', 'n_seeds', 'cache_root', 'cached']
 
 # %% ../nbs/90_results.ipynb #f5945b1b
 import importlib.util, json, os, tempfile
@@ -130,6 +130,18 @@ def mean_std(mean:float, std:float, n:int, fmt:str='.1f', show_n:bool=True) -> s
     if n < 1: raise ValueError(f"`n` must be >= 1, got {n}")
     s = f"{mean:{fmt}}" if n == 1 else f"{mean:{fmt}} ± {std:{fmt}}"
     return f"{s} (n = {n})" if show_n else s
+
+# %% ../nbs/90_results.ipynb #ca720191
+def seed_stats(xs, fmt:str='.1f') -> str:
+    """Values of one configuration over its seeds as text: `'99.3 ± 0.6 (min 98.5)'`; one value: `'99.3'`."""
+    import pandas as pd
+    s = pd.Series(list(xs), dtype=float)
+    if not len(s): raise ValueError("seed_stats: no values")
+    return f"{s.iloc[0]:{fmt}}" if len(s) == 1 else f"{s.mean():{fmt}} ± {s.std():{fmt}} (min {s.min():{fmt}})"
+
+def n_seeds(k:int) -> str:
+    "`'n = 3 seeds'` / `'n = 1 seed'`: how many seeds a number is over."
+    return f"n = {k} seed{'s' if k != 1 else ''}"
 
 # %% ../nbs/90_results.ipynb #4dd127b2
 def cache_root() -> Path:

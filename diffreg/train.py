@@ -8,7 +8,7 @@ Docs: https://diffreg.github.io/diffreg/train.html.md"""
 __all__ = ['PROMPT', 'COMMON', 'TRAIN_SCALES', 'CHECKS', 'RUN_FILES', 'answer_text', 'ComputerAdapter', 'TextAdapter',
            'may_become', 'StopWhenWrong', 'check_config', 'model_label', 'build_model', 'run_name', 'RunError',
            'atomic_replace', 'atomic_write', 'RunFolder', 'read_log', 'EpochSampler', 'Trainer', 'train',
-           'split_config', 'sweep_dir', 'sweep', 'load_run', 'run_config', 'cli', 'main']
+           'split_config', 'sweep_dir', 'sweep', 'load_run', 'run_config', 'final_evals', 'cli', 'main']
 
 # %% ../nbs/20_train.ipynb #bee58dbf
 import argparse, contextlib, copy, hashlib, json, math, os, shutil, sys, time
@@ -492,23 +492,27 @@ def sweep_dir(task:str, config:str, scale:str, seed:int=0) -> Path:
 
 def sweep(runs, model=None, scale:str='smoke', seed=0, allow_hub:bool=False, head_lr:dict=None,
           control:dict=None, resume:bool=False, **overrides) -> pd.DataFrame:
-    """Train every `(task, config)` in `runs` with every seed in `seed` (an int or a list) from one loaded LM
+    """Train every `(task, config)` in `runs` with every seed in `seed` (an int or a list; a run given as
+    `(task, config, seeds)` has its own) from one loaded LM
     (`model`, or an `(lm, tokenizer)` pair), each on a fresh copy: `config` as in `split_config`; the head's learning
     rate is `head_lr[config]` (else `head_lr[parser]`, default `HEAD_LR`), its program's control the one after `@`,
     else `control[config]`, else 'hard'. Each run writes `sweep_dir(task, config, scale, seed)` (replaced; with
     `resume`, a folder holding a checkpoint is continued to its end instead, the settings checked: a finished run is
     reused). Returns the runs' logs, concatenated, with `config` and `wall_s` (this call's seconds; a resumed or
     reused run's training seconds from its log, across its sessions)."""
-    seeds = [seed] if isinstance(seed, int) else list(seed)
-    if not seeds or not all(isinstance(s, int) for s in seeds):
-        raise ValueError(f"`seed` must be an int or a non-empty list of ints, got {seed!r}")
-    for _, config in runs: split_config(config)                           # every name checked before any run
+    def seed_list(seed):
+        seeds = [seed] if isinstance(seed, int) else list(seed)
+        if not seeds or not all(isinstance(s, int) for s in seeds):
+            raise ValueError(f"`seed` must be an int or a non-empty list of ints, got {seed!r}")
+        return seeds
+    runs = [(r[0], r[1], seed_list(r[2] if len(r) > 2 else seed)) for r in runs]
+    for _, config, _ in runs: split_config(config)                        # every run checked before any starts
     if isinstance(model, tuple): base_lm, tok = model                     # loaded by the caller: copied per run
     else:
         base_lm, tok = load_causal_lm(model, allow_hub)                  # loaded once
         base_lm.config.diffreg_label = str(model or 'SmolLM2-135M-Instruct')
     head_lr, logs = {**HEAD_LR, **(head_lr or {})}, []
-    for task, config in runs:
+    for task, config, seeds in runs:
         parser, ctl = split_config(config)
         baseline = parser == 'text'
         for s in seeds:
@@ -542,12 +546,18 @@ def load_run(task:str, config:str, scale:str, model=None, allow_hub:bool=False, 
 
 # %% ../nbs/20_train.ipynb #d00b3f66
 def run_config(log:pd.DataFrame, where:str) -> str:
-    """One run's configuration from its `train` log rows, for tables and summaries: model, fine-tuning mode, training
-    sentences, batch, learning rates, scale, seed, and `where` (the notebook)."""
-    d = log.iloc[0]
+    """A configuration from the `train` log rows of its runs (one or more seeds), for tables and summaries: model,
+    fine-tuning mode, training sentences, batch, learning rates, scale, the seeds, and `where` (the notebook)."""
+    d, seeds = log.iloc[0], sorted(log.seed.unique())
     head = f", head lr {d.head_lr:g}" if pd.notna(d.head_lr) else ''
-    return (f"{d.model}, {d['mode']} fine-tuning, {int(d.n_train)} sentences, batch {int(d.bs)}, lr {d.lr:g}{head}, "
-            f"scale {d.scale}, seed {d.seed} ({where})")
+    ctl = (f", {d.control} control" if 'control' in log and d.control not in ('hard', None) and d.parser != 'text'
+           else '')
+    return (f"{d.model}, {d['mode']} fine-tuning, {int(d.n_train)} sentences, batch {int(d.bs)}, lr {d.lr:g}{head}"
+            f"{ctl}, scale {d.scale}, seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))} ({where})")
+
+def final_evals(log:pd.DataFrame) -> pd.DataFrame:
+    "Each run's last evaluation in `sweep`'s `log`: one row per task, configuration and seed, in the log's order."
+    return log.groupby(['task', 'config', 'seed'], sort=False).tail(1).reset_index(drop=True)
 
 # %% ../nbs/20_train.ipynb #cb8db1f3
 def _at_least(lo:int):
