@@ -9,7 +9,8 @@ __all__ = ['WHY_SELECT', 'selection_summary']
 
 # %% ../nbs/24_selection.ipynb #a7b42705
 import pandas as pd
-from .train import run_config
+from .train import run_config, final_evals
+from .results import seed_stats, n_seeds
 
 # %% ../nbs/24_selection.ipynb #0f38a7d9
 WHY_SELECT = {'pointer+span': "ours: each program reads its own inputs (numbers / characters), so a program's answer "
@@ -18,16 +19,19 @@ WHY_SELECT = {'pointer+span': "ours: each program reads its own inputs (numbers 
                            "until then the answer gives the selection no signal"}
 
 def selection_summary(log:pd.DataFrame) -> list:
-    "The report's rows for program selection (`save_summary`), one per parser of `log` (this notebook's)."
+    """The report's rows for program selection (`save_summary`), one per parser of `log` (this notebook's; one or more
+    seeds): final accuracies as mean ± std (min) over the seeds."""
     out = []
     for c, d in log.groupby('config', sort=False):
-        d = d.sort_values('step')
+        end = final_evals(d)
         out.append(dict(experiment=f'Program selection, calculator or sorter ({c})',
                         paper='described, no number reported',
-                        ours=f"{100 * d.test_select_acc.iloc[-1]:.1f} % right program, "
-                             f"{100 * d.test_acc.iloc[-1]:.1f} % right answer "
-                             f"(held-out phrasing {100 * d.heldout_select_acc.iloc[-1]:.1f} / "
-                             f"{100 * d.heldout_acc.iloc[-1]:.1f} %) after {int(d.step.iloc[-1])} steps",
+                        ours=f"{seed_stats(100 * end.test_select_acc)} % right program, "
+                             f"{seed_stats(100 * end.test_acc)} % right answer "
+                             f"(held-out phrasing {seed_stats(100 * end.heldout_select_acc)} / "
+                             f"{seed_stats(100 * end.heldout_acc)} %) after {int(end.step.max())} steps; "
+                             f"{n_seeds(len(end))}",
                         configuration=run_config(d, '24_selection'),
-                        wall=f"{d.wall_s.iloc[-1] / 60:.0f} min", why=WHY_SELECT.get(c, '')))
+                        wall=f"{end.wall_s.sum() / 60:.0f} min" + (' (all seeds)' if len(end) > 1 else ''),
+                        why=WHY_SELECT.get(c, '')))
     return out
