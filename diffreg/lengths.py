@@ -101,27 +101,35 @@ WHY_LENGTHS = {'span': "the parser copies characters and the compiled program me
                'text': "the LM writes the answer in tokens it never produced at this length"}
 
 def lengths_summary(tab:pd.DataFrame, runs:pd.DataFrame, family:str, where:str='25_lengths') -> list:
-    """The report's rows (`save_summary`), one per size of `tab` (accuracy in % per configuration, `NaN`: not
-    applicable) for `family` ('sortany' or 'addany'), with its training runs `runs` (`sweep`'s last log rows, with
-    `eval_s`: evaluation seconds per config)."""
+    """The report's rows (`save_summary`), one per size of `tab` (accuracy in % per configuration, the mean over its
+    seeds with `std` and `min` columns where it has several; `NaN`: not applicable) for `family` ('sortany' or
+    'addany'), with its training runs `runs` (`sweep`'s last log rows, one per configuration and seed, with `eval_s`:
+    evaluation seconds)."""
     from diffreg.train import run_config
+    from diffreg.results import n_seeds
     info, cfgs = LENGTH_TASKS[family], [c for c in ('span', 'last', 'text') if c in tab]
     what = (f"sorting {{}} letters after training on {info['train']}" if family == 'sortany' else
             f"adding {{}}-digit numbers after training on 1-{info['train']}")
-    fmt = lambda v: 'n/a' if pd.isna(v) else f'{v:.1f}'
+    def fmt(r, c):
+        v, sd = r[c], r.get(f'{c} std')
+        if pd.isna(v): return 'n/a'
+        return f'{v:.1f}' if sd is None or pd.isna(sd) else f"{v:.1f} ± {sd:.1f} (min {r[f'{c} min']:.1f})"
     nh = lambda r: int(r.get('n held-out', r['n']))
-    wall = {c: (d.wall_s + d.eval_s) / 60 for c, d in runs.set_index('config').iterrows()}
+    ns = runs.groupby('config').seed.nunique()
+    wall = ((runs.wall_s + runs.eval_s).groupby(runs.config).sum() / 60).to_dict()
     out = []
     for _, r in tab.iterrows():
         paper = ('not tested (one fixed length)' if family == 'sortany' else
                  f"not tested; Abacus (text only): ~{ABACUS['acc']:.0f} % at {ABACUS['test_digits']} digits after "
                  f"{ABACUS['train_digits']}")
         out.append(dict(experiment=f"Beyond: {what.format(int(r['size']))}", paper=paper,
-                        ours=', '.join(f"{c} {fmt(r[c])}" + ('' if pd.isna(r[c]) else
-                                                             f" (held-out {fmt(r[c + ' held-out'])})") for c in cfgs),
+                        ours=', '.join(f"{c} {fmt(r, c)}" + ('' if pd.isna(r[c]) else
+                                                            f" (held-out {fmt(r, c + ' held-out')}; {n_seeds(ns[c])})")
+                                       for c in cfgs),
                         configuration=run_config(runs[runs.config == cfgs[0]], where) +
                                       f"; {int(r['n'])} test + {nh(r)} held-out inputs ({cfgs[0]})",
-                        wall=', '.join(f"{c} {wall[c]:.0f}" for c in cfgs) + ' min',
+                        wall=', '.join(f"{c} {wall[c]:.0f}" for c in cfgs) + ' min' +
+                             (' (all seeds)' if ns.max() > 1 else ''),
                         why=' / '.join(f"{c}: {WHY_LENGTHS[c]}" for c in cfgs)))
     return out
 
