@@ -8,7 +8,8 @@ Docs: https://diffreg.github.io/diffreg/tasks.html.md"""
 __all__ = ['SORT_TEMPLATES', 'SORT_HELD_OUT', 'SORT_LENGTHS', 'SORT_ALPHABET', 'ADD_TEMPLATES', 'ADD_HELD_OUT', 'TASKS',
            'SORT_STEPS', 'SORT_DELIMITER', 'SORT_ANY_TRAIN', 'SORT_ANY_EVAL', 'ADD_ANY_TRAIN', 'ADD_ANY_EVAL',
            'sort_row', 'sorting_sentences', 'add_row', 'addition_sentences', 'PadTo', 'sorter', 'any_sorter',
-           'adder_size', 'decimal_adder', 'Task', 'get_task', 'task_rows', 'write_task', 'load_task']
+           'adder_size', 'decimal_adder', 'Task', 'get_task', 'task_rows', 'write_task', 'load_task', 'tool_call',
+           'run_tool']
 
 # %% ../nbs/19_tasks.ipynb #a2bf1d84
 import dataclasses, random, string
@@ -244,3 +245,31 @@ def load_task(task:str, split:str) -> list:
     p = data_dir() / f'{task}_{split}.jsonl'
     if not p.exists(): write_task(task)
     return read_jsonl(p)
+
+# %% ../nbs/19_tasks.ipynb #17efb7e3
+import re
+
+_CALC_CALL = re.compile(r'(add|sub|mul|div)\((\d+), (\d+)\) % (\d+)')
+_SORT_CALL = re.compile(r'sort\("([a-z]*)"\)')
+_ADD_CALL = re.compile(r'add\((\d+), (\d+)\)')
+
+def tool_call(row) -> str:
+    """The call whose result is `row`'s answer: `'add(3, 4) % 128'` (calculator rows: op, a, b and the task's base),
+    `'sort("dcba")'` (sorting), `'add(123, 45)'` (`addany`)."""
+    kind = get_task(row['task']).kind
+    if kind == 'calc': return f"{row['op']}({row['a']}, {row['b']}) % {get_task(row['task']).n}"
+    if kind in ('sort', 'sortany'): return f'sort("{row["s"]}")'
+    if kind == 'addany': return f"add({row['x']}, {row['y']})"
+    raise ValueError(f"row of task {row['task']!r} has no tool call")
+
+def run_tool(call:str):
+    """The answer of a generated `call` (stripped) as the tasks write answers (an int for the calculator, a string
+    otherwise), computed with the reference semantics; None if `call` is not a call of `tool_call`'s grammar."""
+    from diffreg.ops import OPS
+    call = call.strip()
+    if m := _CALC_CALL.fullmatch(call):
+        op, a, b, n = m[1], int(m[2]), int(m[3]), int(m[4])
+        return int(OPS[op].fn(a, b, n)) if n > 0 else None
+    if m := _SORT_CALL.fullmatch(call): return ''.join(sorted(m[1]))
+    if m := _ADD_CALL.fullmatch(call): return str(int(m[1]) + int(m[2]))
+    return None
