@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from .augment import ComputerHead, SpanParser
 from .tasks import get_task, load_task
-from .train import ComputerAdapter, TextAdapter
+from .train import ComputerAdapter, BASELINES, baseline_kind
 
 # %% ../nbs/25_lengths.ipynb #11e76870
 LENGTH_TASKS = {'sortany': dict(train=8, sizes=(8, 12, 16, 24, 32, 48, 64, 120), unit='letters',
@@ -46,16 +46,17 @@ def set_capacity(net, task:str, control:str='exact'):
     return net
 
 # %% ../nbs/25_lengths.ipynb #800b5e75
-def length_accuracy(net, tok, tasks, n_eval:int=None, baseline:bool=False, bs:int=16,
+def length_accuracy(net, tok, tasks, n_eval:int=None, baseline=False, bs:int=16,
                     control:str='exact') -> pd.DataFrame:
     """Exact-answer accuracy of `net` on the test and held-out rows of each of `tasks` (e.g. `['sortany8',
     'sortany64']`; the first `n_eval` rows of each split, None: all, or `{task: n_eval}`): an augmented LM through
-    `set_capacity(net, task, control)`, or the text `baseline` LM by greedy generation. One row per task: `task`,
+    `set_capacity(net, task, control)`, or a `baseline` LM ('text' or True, 'tool': `BASELINES`) by greedy
+    generation. One row per task: `task`,
     `size`, `test`, `heldout`, their row counts and seconds."""
     out = []
     for task in tqdm(tasks, desc='baseline' if baseline else 'computer', leave=False):
         spec = get_task(task, control)
-        if baseline: adapter = TextAdapter(spec, tok)
+        if baseline: adapter = BASELINES[baseline_kind(baseline)](spec, tok)
         else: set_capacity(net, task, control); adapter = ComputerAdapter(spec, tok)
         row = dict(task=task, size=spec.size)
         for split in ('test', 'heldout'):
