@@ -6,7 +6,7 @@ Docs: https://diffreg.github.io/diffreg/pipeline.html.md"""
 
 # %% auto #0
 __all__ = ['SCALE_NAMES', 'NotebookFailed', 'resolve_notebooks', 'run_pipeline', 'refresh_markdown', 'render_html',
-           'promotable_html', 'cli', 'main']
+           'promotable_html', 'cli', 'literal', 'main']
 
 # %% ../nbs/93_pipeline.ipynb #3bf2370d
 import argparse, json, os, shutil, sys, time
@@ -52,9 +52,11 @@ def _status(out:Path, update:bool=False, **kw):
     return st
 
 # %% ../nbs/93_pipeline.ipynb #1237951a
-def run_pipeline(scale:str='cpu', notebooks=None, runs=None, promote:bool=None, root=None, log=None) -> list:
-    """Run the experiment `notebooks` (default all) with papermill at `scale`; return `[(name, seconds)]`; raise
-    `NotebookFailed`."""
+def run_pipeline(scale:str='cpu', notebooks=None, runs=None, promote:bool=None, root=None, log=None,
+                 params:dict=None) -> list:
+    """Run the experiment `notebooks` (default all) with papermill at `scale` (and the other papermill `params`, the
+    same for every notebook: `resume=True` to continue runs an earlier, interrupted run left); return
+    `[(name, seconds)]`; raise `NotebookFailed`."""
     import papermill as pm
     log = log or (lambda s: print(s, flush=True))
     if scale not in SCALE_NAMES: raise ValueError(f"`scale` must be one of {SCALE_NAMES}, got {scale!r}")
@@ -65,7 +67,8 @@ def run_pipeline(scale:str='cpu', notebooks=None, runs=None, promote:bool=None, 
     staging = out / 'results'
     if staging.exists(): shutil.rmtree(staging)
     staging.mkdir(parents=True)
-    _status(out, scale=scale, notebooks=[nb.name for nb in notebooks], ok=[], failed=None, finished=False)
+    _status(out, scale=scale, notebooks=[nb.name for nb in notebooks], ok=[], failed=None, finished=False,
+            params=params or {})
     promote = scale != 'smoke' if promote is None else promote
     old = os.environ.get('DIFFREG_RESULTS')
     os.environ['DIFFREG_RESULTS'] = str(staging)
@@ -75,7 +78,8 @@ def run_pipeline(scale:str='cpu', notebooks=None, runs=None, promote:bool=None, 
             log(f"[{i}/{len(notebooks)}] {nb.name} (scale={scale}) ...")
             t0 = time.time()
             try:
-                pm.execute_notebook(str(nb), str(out / nb.name), parameters=dict(scale=scale), cwd=str(nb.parent),
+                pm.execute_notebook(str(nb), str(out / nb.name), parameters={**(params or {}), 'scale': scale},
+                                    cwd=str(nb.parent),
                                     kernel_name='python3', progress_bar=False, log_output=False)
             except pm.PapermillExecutionError as e:
                 _status(out, update=True, failed=nb.name)
@@ -165,19 +169,32 @@ def cli() -> argparse.ArgumentParser:
                                                           'ones too')
     p.add_argument('--html-only', action='store_true', help='only render the executed notebooks of the last finished '
                                                             'runs/<scale>/ run to html/ (markdown from nbs/)')
+    p.add_argument('-p', '--param', nargs=2, action='append', default=[], metavar=('NAME', 'VALUE'),
+                   help="another papermill parameter for every notebook, e.g. `-p resume True` (VALUE read as a "
+                        "Python literal, else a string)")
     p.add_argument('notebooks', nargs='*', default=[], help='notebooks to run, paths or names under nbs/ (empty: '
                                                             'every experiment notebook)')
     return p
 
+def literal(s:str):
+    "A `-p` value: a Python literal (`True`, `3`, `'0,1'`), else the string itself."
+    import ast
+    try: return ast.literal_eval(s)
+    except (ValueError, SyntaxError): return s
+
 def main(argv=None):
     "Entry point of `python -m diffreg.pipeline` (what `make reproduce` runs)."
     a = cli().parse_args(argv)
+    params = {k: literal(v) for k, v in a.param}
+    if 'scale' in params:
+        print("python -m diffreg.pipeline: error: pass the scale with --scale, not -p scale", file=sys.stderr)
+        return 2
     try:
         if a.html_only:
             for nb in promotable_html(a.scale, promote=a.promote):
                 print(render_html(nb, project_root() / 'html', source=project_root() / 'nbs' / nb.name))
             return 0
-        run_pipeline(a.scale, a.notebooks or None, promote=True if a.promote else None)
+        run_pipeline(a.scale, a.notebooks or None, promote=True if a.promote else None, params=params)
     except NotebookFailed as e:
         print(f"\nFAILED: {e}", file=sys.stderr)
         return 1

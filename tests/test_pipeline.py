@@ -55,3 +55,14 @@ def test_papermill_reads_every_parameter(nb):
     cell = next(c for c in json.loads(nb.read_text())['cells'] if 'parameters' in c.get('metadata', {}).get('tags', []))
     names = [t.id for s in ast.parse(''.join(cell['source'])).body if isinstance(s, ast.Assign) for t in s.targets]
     assert list(pm.inspect_notebook(str(nb))) == names
+
+
+def test_params_reach_every_notebook(tmp_path):
+    "`params` (`-p NAME VALUE`) are injected beside the scale; the executed notebook shows them."
+    nb = tmp_path / 'nbs' / '98_params.ipynb'
+    nb.parent.mkdir()
+    cell = lambda src, tags=(): dict(cell_type='code', id=f'c{abs(hash(src)) % 10**8}', metadata=dict(tags=list(tags)), source=src, outputs=[], execution_count=None)
+    nb.write_text(json.dumps(dict(nbformat=4, nbformat_minor=5, metadata=dict(kernelspec=dict(name='python3', display_name='Python 3', language='python')),
+                                  cells=[cell("scale = 'smoke'\nresume = False", ['parameters']), cell("assert resume is True and scale == 'smoke'")])))
+    run_pipeline('smoke', [nb], runs=tmp_path / 'runs', root=tmp_path, log=lambda s: None, params=dict(resume=True))
+    assert json.loads((tmp_path / 'runs' / 'smoke' / 'status.json').read_text())['params'] == dict(resume=True)
