@@ -19,7 +19,9 @@ WHY_43 = dict(pointer="ours: the operand slots copy the sentence's numbers; a 13
               last="the paper's parser: everything from one vector; on our cpu budget (one epoch of 800-2,000 "
                    "sentences, a 135M model) it has not started to learn",
               attention="ours: attention-pooled states with a linear read-out",
-              text="no computer: the same LM must compute the answer and write it as text")
+              text="no computer: the same LM must compute the answer and write it as text",
+              tool="no computer: the same LM writes a call that Python runs (trained on the call text: more "
+                   "supervision than the answer alone)")
 PAPER_CALC = dict(calc128='perfect by epoch 9', calc256='perfect by epoch 4')
 
 def calculator_summary(log:pd.DataFrame) -> list:

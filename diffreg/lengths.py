@@ -99,7 +99,9 @@ ABACUS = dict(train_digits=20, test_digits=100, acc=99.0)    # McLeish et al. 20
 WHY_LENGTHS = {'span': "the parser copies characters and the compiled program measures its input itself, so a "
                        "length never seen in training changes nothing the model learned",
                'last': "one linear read-out per slot: the slots of training hold nothing longer (n/a beyond)",
-               'text': "the LM writes the answer in tokens it never produced at this length"}
+               'text': "the LM writes the answer in tokens it never produced at this length",
+               'tool': "the LM copies the inputs into a call that Python runs (trained on the call text: more "
+                       "supervision), so it fails only where it cannot copy a string this long"}
 
 def lengths_summary(tab:pd.DataFrame, runs:pd.DataFrame, family:str, where:str='25_lengths') -> list:
     """The report's rows (`save_summary`), one per size of `tab` (accuracy in % per configuration, the mean over its
@@ -108,7 +110,7 @@ def lengths_summary(tab:pd.DataFrame, runs:pd.DataFrame, family:str, where:str='
     evaluation seconds)."""
     from diffreg.train import run_config
     from diffreg.results import n_seeds
-    info, cfgs = LENGTH_TASKS[family], [c for c in ('span', 'last', 'text') if c in tab]
+    info, cfgs = LENGTH_TASKS[family], [c for c in WHY_LENGTHS if c in tab]
     what = (f"sorting {{}} letters after training on {info['train']}" if family == 'sortany' else
             f"adding {{}}-digit numbers after training on 1-{info['train']}")
     def fmt(r, c):
@@ -136,8 +138,10 @@ def lengths_summary(tab:pd.DataFrame, runs:pd.DataFrame, family:str, where:str='
 
 # %% ../nbs/25_lengths.ipynb #3409c48f
 LABELS = {'span': 'ours (span parser + compiled program)', 'last': "paper's parser (fixed slots)",
-          'text': 'text baseline (no computer)'}
-STYLE = {'span': ('o', 'C0'), 'last': ('s', 'C1'), 'text': ('^', 'C2')}     # marker, colour: the same in every figure
+          'text': 'text baseline (no computer)',
+          'tool': 'tool-use baseline (writes a call; call-text supervision)'}
+# marker, colour: the same in every figure
+STYLE = {'span': ('o', 'C0'), 'last': ('s', 'C1'), 'text': ('^', 'C2'), 'tool': ('D', 'C3')}
 
 def plot_lengths(tab:pd.DataFrame, family:str, title:str, path=None):
     """Accuracy (%) against size (log-x) from a `lengths_<kind>` table `tab` (`size` and a test and a held-out
