@@ -242,7 +242,7 @@ def atomic_write(path:Path, text:str):
     "`atomic_replace` for text."
     atomic_replace(path, lambda tmp: tmp.write_text(text))
 
-RUN_FILES = ('log.csv', 'steps.csv', 'LATEST', 'checkpoints', 'model.safetensors')
+RUN_FILES = ('log.csv', 'steps.csv', 'LATEST', 'checkpoints', 'model.safetensors', 'run.json')
 
 # %% ../nbs/20_train.ipynb #2c2e8a46
 class RunFolder:
@@ -259,7 +259,7 @@ class RunFolder:
             raise RunError(f"run folder {self.path} already holds a run ({', '.join(found)}): pass resume=True "
                            f"(--resume) to "
                            "continue it, overwrite=True (--overwrite) to replace it, or another `out` (--out)")
-        if resume and not (self.path / 'LATEST').exists():
+        if resume and not (self.path / 'LATEST').exists() and not self.finished:
             raise RunError(f"nothing to resume in {self.path}: it has no complete checkpoint (no LATEST file); run "
                            f"without --resume to start")
         if overwrite:
@@ -271,6 +271,11 @@ class RunFolder:
         for tmp in (self.path / 'checkpoints').glob('.tmp-*'): shutil.rmtree(tmp, ignore_errors=True)
 
     def __repr__(self): return f"RunFolder({str(self.path)!r})"
+
+    @property
+    def finished(self) -> bool:
+        "Did a run finish here: its final weights and `run.json` (settings, evaluations, steps, seconds) written?"
+        return (self.path / 'run.json').exists() and (self.path / 'model.safetensors').exists()
 
     @property
     def latest(self) -> Path:
@@ -338,6 +343,16 @@ def load(self:RunFolder, acc) -> dict:
         raise RunError(f"checkpoint {ckpt} could not be loaded into this model and optimiser: "
                        f"{type(e).__name__}: {e}") from None
     return json.loads((ckpt / 'trainer.json').read_text())
+
+@patch
+def prune(self:RunFolder):
+    """Delete a finished run's checkpoints (a 135M model's is about 2 GB with its optimiser state), keeping its
+    weights, logs and `run.json`, which is all a reuse (`resume`) reads; `RunError` unless the run finished."""
+    if not self.finished:
+        raise RunError(f"{self.path} holds no finished run (model.safetensors and run.json): nothing pruned")
+    shutil.rmtree(self.path / 'checkpoints', ignore_errors=True)
+    (self.path / 'LATEST').unlink(missing_ok=True)
+    return self
 
 @patch
 def write_log(self:RunFolder, rows:list, steps:list=None):
@@ -440,8 +455,10 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     to write the answer (`'text'`, or True) or a tool call (`'tool'`). `out`: the run folder (default
     `<project>/runs/train/<run_name>`); an existing run there needs `resume` or `overwrite`. `stop_at`: stop (with a
     checkpoint) once this many optimiser steps are done; `resume` continues. `save=False` (smoke) writes only `log.csv`
-    and the final weights: a checkpoint of a 135M model with its optimiser state is about 2 GB. Every optimiser step's
-    loss, gradient norm (before clipping) and answer mass go to `steps.csv` (`read_log(out, 'steps')`)."""
+    and the final weights: a checkpoint of a 135M model with its optimiser state is about 2 GB. A finished run also
+    writes `run.json` (its settings and logs): `resume` then returns its log, even after `RunFolder.prune`. Every
+    optimiser step's loss, gradient norm (before clipping) and answer mass go to `steps.csv`
+    (`read_log(out, 'steps')`)."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
     from safetensors.torch import save_model
@@ -473,13 +490,15 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     net, opt, dl, sched = acc.prepare(net, opt, dl, sched)
     rows, steps, step, spent = [], [], 0, 0.
     if resume:
-        st = run.load(acc)
+        # a finished run is reused from its run.json, with or without its last checkpoint (`prune`)
+        st = json.loads((run.path / 'run.json').read_text()) if run.finished else run.load(acc)
         diff = {k: (st['config'].get(k), v) for k, v in {**cfg, **who}.items() if st['config'].get(k) != v}
         if diff:
             raise RunError(f"{run.path} was trained with other settings "
                            f"({', '.join(f'{k}: {a!r} then, {b!r} now' for k, (a, b) in diff.items())}); "
                                 "resume with the same settings, or start a new run (another --out, or --overwrite)")
         rows, steps, step, spent = st['rows'], st.get('steps', []), st['step'], st['seconds']
+        if run.finished: return pd.DataFrame(rows)
     t0 = time.time() - spent                                                 # training seconds, across resumes
     def log_eval(t, epoch):
         core = acc.unwrap_model(net)
@@ -516,6 +535,8 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     if not cfg['save']: run.write_log(rows, steps)
     if acc.is_main_process and not t.stop:
         atomic_replace(run.path / 'model.safetensors', lambda tmp: save_model(acc.unwrap_model(net), str(tmp)))
+        done = dict(step=t.step, seconds=time.time() - t0, rows=rows, steps=steps, config={**cfg, **who})
+        atomic_write(run.path / 'run.json', json.dumps(done))
     return pd.DataFrame(rows)
 
 # %% ../nbs/20_train.ipynb #ab3a86b9
@@ -537,14 +558,15 @@ def sweep_dir(task:str, config:str, scale:str, seed:int=0) -> Path:
     return project_root() / 'runs' / 'train' / f"{task}-{config}-{scale}-seed{seed}"
 
 def sweep(runs, model=None, scale:str='smoke', seed=0, allow_hub:bool=False, head_lr:dict=None,
-          control:dict=None, resume:bool=False, **overrides) -> pd.DataFrame:
+          control:dict=None, resume:bool=False, prune:bool=True, **overrides) -> pd.DataFrame:
     """Train every `(task, config)` in `runs` with every seed in `seed` (an int or a list; a run given as
     `(task, config, seeds)` has its own) from one loaded LM
     (`model`, or an `(lm, tokenizer)` pair), each on a fresh copy: `config` as in `split_config`; the head's learning
     rate is `head_lr[config]` (else `head_lr[parser]`, default `HEAD_LR`), its program's control the one after `@`,
     else `control[config]`, else 'hard'. Each run writes `sweep_dir(task, config, scale, seed)` (replaced; with
     `resume`, a folder holding a checkpoint is continued to its end instead, the settings checked: a finished run is
-    reused). Returns the runs' logs, concatenated, with `config` and `wall_s` (this call's seconds; a resumed or
+    reused). With `prune`, a finished run's checkpoints are deleted (`RunFolder.prune`). Returns the runs' logs,
+    concatenated, with `config` and `wall_s` (this call's seconds; a resumed or
     reused run's training seconds from its log, across its sessions)."""
     def seed_list(seed):
         seeds = [seed] if isinstance(seed, int) else list(seed)
@@ -563,12 +585,14 @@ def sweep(runs, model=None, scale:str='smoke', seed=0, allow_hub:bool=False, hea
         baseline = parser if parser in BASELINES else None
         for s in seeds:
             t0, out = time.time(), sweep_dir(task, config, scale, s)
-            again = resume and (out / 'LATEST').exists()
+            done = lambda: (out / 'run.json').exists() and (out / 'model.safetensors').exists()   # RunFolder.finished
+            again = resume and ((out / 'LATEST').exists() or done())
             log = train(task, (copy.deepcopy(base_lm), tok), scale, parser='last' if baseline else parser,
                         baseline=baseline, seed=s, out=out, overwrite=not again, resume=again,
                         control=ctl or (control or {}).get(config, 'hard'),
                         **({} if baseline else dict(head_lr=head_lr.get(config, head_lr.get(parser)))), **overrides)
             spent = float(log.seconds.iloc[-1]) if again else time.time() - t0
+            if prune and done(): RunFolder(out, resume=True).prune()
             logs.append(log.assign(config=config, wall_s=spent))
             print(f"{task} {config} seed {s}: test {log.test_acc.iloc[-1]:.3f}, held-out "
                   f"{log.heldout_acc.iloc[-1]:.3f}, {(time.time() - t0) / 60:.1f} min", flush=True)
