@@ -138,13 +138,16 @@ from .machine import Machine
 
 class ProgramNet(nn.Module):
     """Dense layer -> soft input registers -> the machine running library function `program` -> dense layer on
-    `out_register`."""
+    `out_register`. `straight_through`: the registers get the one-hot argmax of the layer's distributions in the
+    forward pass and its gradient as if they were the distributions (the straight-through estimator), so the machine
+    runs on exact values from the start."""
     def __init__(self, n:int, program:str, n_inputs:int, in_registers, out_register:int, fixed:dict=None,
-                 max_steps:int=1000, memory:int=1, seed:int=0, device=None, train_after:bool=True):
+                 max_steps:int=1000, memory:int=1, seed:int=0, device=None, train_after:bool=True,
+                 straight_through:bool=False):
         super().__init__()
         torch.manual_seed(seed)
         self.n, self.n_inputs, self.in_registers, self.out_register = n, n_inputs, list(in_registers), out_register
-        self.fixed, self.max_steps = dict(fixed or {}), max_steps
+        self.fixed, self.max_steps, self.straight_through = dict(fixed or {}), max_steps, straight_through
         self.prog = link(program, n)
         self.machine = Machine(n, 16, memory, device=device)
         self.before = nn.Linear(n_inputs * n, len(self.in_registers) * n)
@@ -154,6 +157,7 @@ class ProgramNet(nn.Module):
         "`X` `[B, n_inputs]` ints -> answer logits `[B, n]`."
         B, n = X.shape[0], self.n
         h = self.before(F.one_hot(X, n).float().flatten(1)).view(B, len(self.in_registers), n).softmax(-1)
+        if self.straight_through: h = F.one_hot(h.argmax(-1), n).to(h.dtype) + h - h.detach()
         R = self.machine.load(self.machine.r, B, soft=dict(zip(self.in_registers, h.unbind(1))), fixed=self.fixed)
         st = self.machine.run(self.prog, torch.zeros(B, 1, dtype=torch.long), R, max_steps=self.max_steps)
         return self.after(st.registers[:, self.out_register].clamp_min(1e-9).log())
