@@ -22,8 +22,11 @@ def _e(k, like):
 
 FFT_NOISE = 1e-12
 def _fft_clean(o, dtype):
-    "Zero the float64 FFT's rounding noise (|x| < FFT_NOISE), so one-hot inputs give exactly one-hot outputs."
-    return torch.where(o.abs() < FFT_NOISE, torch.zeros_like(o), o).to(dtype)
+    """Zero the float64 FFT's rounding noise (|x| < FFT_NOISE), so one-hot inputs give exactly one-hot outputs. Only
+    the values: the gradient is the convolution's own (identity through the cleaning), so an output that is zero, as
+    every one but one is for one-hot inputs, still passes its gradient back (a mask would cut it)."""
+    noise = torch.where(o.abs() < FFT_NOISE, o, torch.zeros_like(o))
+    return (o - noise.detach()).to(dtype)
 
 def _conv(a, b):
     "Circular convolution: o_k = sum_{i+j = k mod n} a_i b_j, by float64 FFT."
