@@ -120,6 +120,7 @@ def test_second_run_refused_and_errors_are_clear(tiny, tmp_path):
     assert r.returncode == 2 and 'already holds a run' in r.stderr and 'Traceback' not in r.stderr, r.stderr[-2000:]
     bad = tmp_path / 'bad'
     import shutil; shutil.copytree(d / 'whole', bad)
+    (bad / 'run.json').unlink()                       # an interrupted run: a finished one is reused from run.json
     ck = bad / 'checkpoints' / (bad / 'LATEST').read_text().strip() / 'optimizer.bin'
     ck.write_bytes(ck.read_bytes()[:100])                                             # a truncated checkpoint
     r = subprocess.run(train_cmd(d / 'model', bad, '--resume'), env=ENV, capture_output=True, text=True)
