@@ -6,8 +6,8 @@ Docs: https://diffreg.github.io/diffreg/tiny_llama.html.md"""
 
 # %% auto #0
 __all__ = ['PAPER_TINY', 'TINY_SCALES', 'WHY_TINY', 'tiny_calculator', 'optimizers', 'encode_rows', 'evaluate_tiny',
-           'tiny_batches', 'train_tiny', 'tiny_run_dir', 'run_tiny', 'parse_report', 'plot_accuracy', 'cli', 'main',
-           'tiny_summary']
+           'tiny_batches', 'sparse_base', 'pack_state', 'unpack_state', 'train_tiny', 'tiny_run_dir', 'run_tiny',
+           'parse_report', 'plot_accuracy', 'cli', 'main', 'tiny_summary']
 
 # %% ../nbs/21_tiny_llama.ipynb #429743ba
 import argparse, math, time
@@ -95,6 +95,62 @@ def tiny_batches(data, bs:int, seed:int, device=None):
             yield ids[idx, :T].to(device), m[:, :T].to(device), ans[idx].to(device)
     return batches
 
+# %% ../nbs/21_tiny_llama.ipynb #64d975a6
+def _param_names(model:torch.nn.Module, opt) -> list:
+    "The names in `model` of `opt`'s parameters, in its state's order."
+    names = {id(p): n for n, p in model.named_parameters()}
+    return [names[id(p)] for g in opt.param_groups for p in g['params']]
+
+def sparse_base(model:torch.nn.Module) -> dict:
+    "Parameter name -> a copy of its value, for every embedding with `sparse=True`: the rows `pack_state` leaves out."
+    return {f'{n}.weight': m.weight.detach().clone() for n, m in model.named_modules()
+            if isinstance(m, torch.nn.Embedding) and m.sparse}
+
+def pack_state(model:torch.nn.Module, opts:list, base:dict, moments:bool=True) -> dict:
+    """`model`'s and `opts`' states with each sparse embedding (`base`: name -> its initial weight `[V, H]`,
+    `sparse_base`) cut to the rows that moved (a weight or one of its `SparseAdam` moments off its initial value): the
+    tiny LLaMA's 128,256-row embedding with its two moments is 197 MB, the rows of the few hundred tokens its data uses
+    well under 1 MB. `unpack_state` restores it exactly into a model initialised as at `base`. `moments=False`: no
+    optimiser state (a finished run's weights). A copy: training on does not change it."""
+    import copy
+    sd, osds = model.state_dict(), copy.deepcopy([o.state_dict() for o in opts]) if moments else None
+    rows = {k: (sd[k] != w).any(1) for k, w in base.items()}
+    sd = {k: v[rows[k].nonzero().squeeze(1)] if k in rows else v.clone() for k, v in sd.items()}
+    sparse = [(i, _param_names(model, o)) for i, o in enumerate(opts) if isinstance(o, torch.optim.SparseAdam)]
+    moment = lambda m: m in ('exp_avg', 'exp_avg_sq')
+    for i, names in sparse if moments else []:
+        for j, s in osds[i]['state'].items():
+            for m, v in s.items():
+                if moment(m) and names[j] in rows: rows[names[j]] |= (v != 0).any(1)
+    idx = {k: r.nonzero().squeeze(1) for k, r in rows.items()}
+    sd.update({k: model.state_dict()[k][ix].clone() for k, ix in idx.items()})      # the rows the moments add
+    for i, names in sparse if moments else []:
+        osds[i] = dict(osds[i], state={j: {m: v[idx[names[j]]].clone() if moment(m) and names[j] in idx else v
+                                           for m, v in s.items()} for j, s in osds[i]['state'].items()})
+    return dict(model=sd, opts=osds, kept_rows=idx, base_sum={k: float(w.double().sum()) for k, w in base.items()})
+
+def unpack_state(packed:dict, model:torch.nn.Module, opts:list, base:dict) -> bool:
+    """Load `pack_state`'s `packed` into `model` and `opts` (`model` initialised as the run was: `base` checked);
+    False if it holds no optimiser state (the weights are loaded, `opts` left as they are)."""
+    bad = [k for k, v in packed['base_sum'].items() if k not in base or float(base[k].double().sum()) != v]
+    if bad: raise ValueError(f"the state was saved from a model initialised otherwise ({', '.join(bad)} differ): "
+                             "build the model with the run's seed and settings")
+    def full(k, v, like):
+        out = like.clone(); out[packed['kept_rows'][k]] = v.to(out); return out
+    sd = dict(packed['model'])
+    for k in packed['kept_rows']: sd[k] = full(k, sd[k], base[k])
+    model.load_state_dict(sd)
+    if packed['opts'] is None: return False
+    for o, s in zip(opts, packed['opts']):
+        if isinstance(o, torch.optim.SparseAdam):
+            names = _param_names(model, o)
+            s = dict(s, state={j: {m: full(names[j], v, torch.zeros_like(base[names[j]]))
+                                   if m in ('exp_avg', 'exp_avg_sq') and names[j] in packed['kept_rows'] else v
+                                   for m, v in st.items()} for j, st in s['state'].items()})
+        o.load_state_dict(s)
+    return True
+
+
 # %% ../nbs/21_tiny_llama.ipynb #0dee82aa
 def train_tiny(model:AugmentedLM, train, evals:dict, epochs:int, lr:float=1e-3, bs:int=32, seed:int=0,
                target:float=None, checkpoint=None, desc:str='tiny llama', head_lr:float=None, run_dir=None,
@@ -103,11 +159,12 @@ def train_tiny(model:AugmentedLM, train, evals:dict, epochs:int, lr:float=1e-3, 
     head's learning rate, None: `lr`) and `tiny_batches`; after each epoch, the mean training loss and accuracy on each
     of `evals` (name -> encoded data). Stops early once `evals['test']` reaches `target`. Saves the final weights to
     `checkpoint` (safetensors). With `run_dir`, every epoch ends with `run_dir/state.pt` (weights, optimiser moments,
-    RNG, log; written atomically), and `resume` continues from it: the same settings (checked; only `epochs` may grow),
-    the data order of an uninterrupted run (`tiny_batches` draws any epoch from `seed` alone), the same weights. A
-    finished run (its epochs, or `target`, reached) is returned as it is."""
+    RNG, log; `pack_state`, written atomically), and `resume` continues from it: the same settings (checked; only
+    `epochs` may grow), the data order of an uninterrupted run (`tiny_batches` draws any epoch from `seed` alone), the
+    same weights. A finished run (its epochs, or `target`, reached) is returned as it is, its weights loaded into
+    `model`; one stopped at `target` keeps no optimiser state."""
     dev = next(model.parameters()).device
-    opts = optimizers(model, lr, head_lr)
+    opts, base = optimizers(model, lr, head_lr), sparse_base(model)
     cfg = dict(lr=lr, bs=bs, seed=seed, target=target, head_lr=head_lr, n_train=len(train[0]))
     state = Path(run_dir) / 'state.pt' if run_dir is not None else None
     if resume and state is None: raise ValueError("`resume` needs the `run_dir` to resume from")
@@ -117,13 +174,12 @@ def train_tiny(model:AugmentedLM, train, evals:dict, epochs:int, lr:float=1e-3, 
         diff = [f"{k}: {st['config'].get(k)!r} then, {v!r} now" for k, v in cfg.items() if st['config'].get(k) != v]
         if diff: raise ValueError(f"{state} was trained with other settings ({'; '.join(diff)}); resume with the same "
                                   "settings, or another `run_dir`")
-        model.load_state_dict(st['model'])
-        for o, s in zip(opts, st['opts']): o.load_state_dict(s)
+        unpack_state(st, model, opts, base)
         torch.set_rng_state(st['rng'])
         rows, spent, start, done = st['rows'], st['seconds'], st['epoch'], st['stopped']
     t0 = time.time() - spent                                              # training seconds, across resumes
     def save(t):
-        st = dict(model=model.state_dict(), opts=[o.state_dict() for o in opts], rng=torch.get_rng_state(), rows=rows,
+        st = dict(pack_state(model, opts, base, moments=not t.stop), rng=torch.get_rng_state(), rows=rows,
                   seconds=time.time() - t0, epoch=t.epoch, stopped=t.stop, config=cfg)
         state.parent.mkdir(parents=True, exist_ok=True)
         atomic_replace(state, lambda tmp: torch.save(st, tmp))

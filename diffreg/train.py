@@ -274,8 +274,10 @@ class RunFolder:
 
     @property
     def finished(self) -> bool:
-        "Did a run finish here: its final weights and `run.json` (settings, evaluations, steps, seconds) written?"
-        return (self.path / 'run.json').exists() and (self.path / 'model.safetensors').exists()
+        """Did a run finish here: its `run.json` (settings, evaluations, steps, seconds) written? Its weights
+        (`model.safetensors`) may be absent: a `cpu` run's `run.json` is kept in git (the run's record: a later
+        session or reader reuses its logs with `resume`), its weights and checkpoints are not."""
+        return (self.path / 'run.json').exists()
 
     @property
     def latest(self) -> Path:
@@ -349,7 +351,7 @@ def prune(self:RunFolder):
     """Delete a finished run's checkpoints (a 135M model's is about 2 GB with its optimiser state), keeping its
     weights, logs and `run.json`, which is all a reuse (`resume`) reads; `RunError` unless the run finished."""
     if not self.finished:
-        raise RunError(f"{self.path} holds no finished run (model.safetensors and run.json): nothing pruned")
+        raise RunError(f"{self.path} holds no finished run (no run.json): nothing pruned")
     shutil.rmtree(self.path / 'checkpoints', ignore_errors=True)
     (self.path / 'LATEST').unlink(missing_ok=True)
     return self
@@ -363,9 +365,15 @@ def write_log(self:RunFolder, rows:list, steps:list=None):
         atomic_write(self.path / 'steps.csv', pd.DataFrame(steps).to_csv(index=False) if steps else '')
 
 def read_log(path, name:str='log') -> pd.DataFrame:
-    """A run's `log.csv` (`name='steps'`: `steps.csv`), from a run folder or the file; `RunError` naming it if it is
-    missing or empty."""
-    p = Path(path); p = p / f'{name}.csv' if p.is_dir() else p
+    """A run's `log.csv` (`name='steps'`: `steps.csv`), from a run folder or the file; from a folder holding only a
+    finished run's `run.json` (a committed record), the same table from it; `RunError` naming it if it is missing or
+    empty."""
+    p = Path(path); rec = p / 'run.json'
+    p = p / f'{name}.csv' if p.is_dir() else p
+    if not p.exists() and rec.exists():                                     # as the csv would read back
+        import io
+        return pd.read_csv(io.StringIO(pd.DataFrame(json.loads(rec.read_text())[
+            dict(log='rows', steps='steps')[name]]).to_csv(index=False)))
     if not p.exists(): raise RunError(f"{p} does not exist: the run has not logged an evaluation yet")
     if not p.read_text().strip():
         raise RunError(f"{p} is empty: the run has not finished an evaluation since its last checkpoint")
@@ -585,7 +593,7 @@ def sweep(runs, model=None, scale:str='smoke', seed=0, allow_hub:bool=False, hea
         baseline = parser if parser in BASELINES else None
         for s in seeds:
             t0, out = time.time(), sweep_dir(task, config, scale, s)
-            done = lambda: (out / 'run.json').exists() and (out / 'model.safetensors').exists()   # RunFolder.finished
+            done = lambda: (out / 'run.json').exists()                                       # RunFolder.finished
             again = resume and ((out / 'LATEST').exists() or done())
             log = train(task, (copy.deepcopy(base_lm), tok), scale, parser='last' if baseline else parser,
                         baseline=baseline, seed=s, out=out, overwrite=not again, resume=again,
@@ -607,7 +615,10 @@ def load_run(task:str, config:str, scale:str, model=None, allow_hub:bool=False, 
     from safetensors.torch import load_model
     p = sweep_dir(task, config, scale, seed) / 'model.safetensors'
     if not p.exists():
-        raise RunError(f"{p} does not exist: run sweep([({task!r}, {config!r})], scale={scale!r}, seed={seed}) first")
+        kept = (p.parent / 'run.json').exists()
+        raise RunError(f"{p} does not exist" + (": the run's record (run.json) is here, its weights are not (git keeps "
+                       "a cpu run's record, not its weights); train it again with sweep(..., resume=False)" if kept else
+                       f": run sweep([({task!r}, {config!r})], scale={scale!r}, seed={seed}) first"))
     parser, ctl = split_config(config)
     net, tok, spec = build_model(task, model, 'last' if parser in BASELINES else parser, baseline=parser in BASELINES,
                                  allow_hub=allow_hub, control=ctl or control)
