@@ -8,7 +8,7 @@ Docs: https://diffreg.github.io/diffreg/figure3.html.md"""
 __all__ = ['figure3_summary']
 
 # %% ../nbs/13_figure3.ipynb #8518744c
-from .results import mean_std
+from .results import mean_std, n_seeds
 
 def figure3_summary(fig3) -> list:
     """The report's row for Figure 3 (`save_summary`), from this notebook's table `fig3` (per-epoch rows of one or more
@@ -25,7 +25,7 @@ def figure3_summary(fig3) -> list:
     return [dict(experiment='Figure 3: tables vs circuits', paper='tables converge in the first epoch; circuits '
                                                                   'slower, lower test accuracy',
                  ours=f"{table}; circuit: {ms(100 * end.train_acc)} % train / {ms(100 * end.test_acc)} % test (min "
-                      f"{100 * end.test_acc.min():.0f}) after {cir.epoch.max()} epochs; n = {len(seeds)} seeds",
+                      f"{100 * end.test_acc.min():.0f}) after {cir.epoch.max()} epochs; {n_seeds(len(seeds))}",
                  configuration=f"minimal network, mod {fig3.n.iloc[0]}, scale {fig3.scale.iloc[0]}, seeds "
                                f"{', '.join(map(str, seeds))} (13_figure3)",
                  wall=f"{fig3.groupby(['alu', 'seed']).seconds.max().sum() / 60:.1f} min (training, all seeds)",

@@ -65,7 +65,7 @@ def run_depths(n:int, depths, plan:dict, n_test:int, curriculum:bool, seed:int=0
     return rows, logs
 
 # %% ../nbs/14_table1.ipynb #09ce394e
-from .results import mean_std
+from .results import mean_std, n_seeds
 
 def table1_summary(wide, wall:str, scale:str, seeds) -> list:
     """The report's rows for Table 1 (`save_summary`) from `wide` (this notebook's table: per depth, the mean, std and
@@ -91,7 +91,7 @@ def table1_summary(wide, wall:str, scale:str, seeds) -> list:
             if scratch < 50:
                 why += f'; from scratch {scratch:.1f} % (the gradient at init vanishes geometrically with depth)'
             out.append(dict(experiment=f'Table 1, base {n}, depth {d}', paper='-' if p is None else f'{p:.2f}',
-                            ours=f'{fmt(cur)}; scratch {fmt(scr)}; n = {len(seeds)} seeds',
+                            ours=f'{fmt(cur)}; scratch {fmt(scr)}; {n_seeds(len(seeds))}',
                             configuration=f"minimal network, {scale} scale, seeds {', '.join(map(str, seeds))} "
                                           "(14_table1)", wall=wall, why=why))
     return out

@@ -319,7 +319,7 @@ def tiny_summary(log:pd.DataFrame, name:str, experiment:str='Tiny LLaMA + calcul
     per-epoch rows of one or more seeds): the epoch of 100 % test accuracy (or the best accuracy) and the final
     held-out accuracy, as mean ± std over seeds; `at`: epochs whose test accuracy to state as well (the paper's key
     points)."""
-    from diffreg.results import mean_std
+    from diffreg.results import mean_std, n_seeds
     out = []
     for prs, t in log.groupby('parser', sort=False):
         per = [g for _, g in t.groupby('seed')]
@@ -336,7 +336,7 @@ def tiny_summary(log:pd.DataFrame, name:str, experiment:str='Tiny LLaMA + calcul
         for e in at:
             got = [g[g.epoch == e] for g in per]
             if all(len(x) for x in got): ours += f"; {ms([100 * x.test_acc.iloc[0] for x in got])} % at epoch {e}"
-        ours += f"; held-out phrasing {ms([100 * g.heldout_acc.iloc[-1] for g in per])} %; n = {len(per)} seeds"
+        ours += f"; held-out phrasing {ms([100 * g.heldout_acc.iloc[-1] for g in per])} %; {n_seeds(len(per))}"
         out.append(dict(experiment=experiment,
                         paper='99.2 % at epoch 62, 100 % at epoch 132 (parser: last)',
                         ours=ours,
