@@ -12,6 +12,7 @@ __all__ = []
 from .assembler import assemble, Program, Library, AssemblyError
 from .machine import Machine, State, NotHaltedError, plot_trace
 from .symbolic import run_symbolic
+from .compiler import compile_python, CompileError, StackOverflowError
 from . import library
 __all__ = ['assemble', 'Program', 'Library', 'AssemblyError', 'Machine', 'State', 'NotHaltedError', 'plot_trace',
-           'run_symbolic', 'library']
+           'run_symbolic', 'library', 'compile_python', 'CompileError', 'StackOverflowError']
