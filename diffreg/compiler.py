@@ -834,6 +834,12 @@ class CompiledFunction:
         def depth(f): return max((k + depth(g) for g, k in self.pushes[f]), default=0)
         return depth(self.entry)
 
+    def cells_left(self, k:int=0) -> int:
+        """Memory cells that neither a list of `k` cells nor the call stack can reach: `memory - k - stack_needed()`;
+        with recursion the stack may take every cell above the list's (0 left)."""
+        need = self.stack_needed()
+        return 0 if need is None else self.memory_size - k - need
+
     def registers_for(self, args, k:int) -> list:
         "The initial registers: the arguments in `pool[i]`, 1 in the ONE register, the stack pointer at cell `k`."
         R = [0] * self.registers
