@@ -96,11 +96,12 @@ def run_pipeline(scale:str='cpu', notebooks=None, runs=None, promote:bool=None, 
     log(f"all {len(notebooks)} notebooks succeeded in {time.time() - t_all:.1f} s; results staged in {staging}")
     if promote:
         _promote(staging, root)
-        from diffreg.report import write_report
+        from diffreg.report import write_report, update_readme
         write_report(root, root / 'tables' / 'REPORT.md')
+        update_readme(root)
         # markdown from the notebook that ran
         for nb in notebooks: render_html(out / nb.name, root / 'html', source=nb)
-        log(f"figures/ and tables/ updated from the {scale} run; tables/REPORT.md rewritten")
+        log(f"figures/ and tables/ updated from the {scale} run; tables/REPORT.md and the README headline rewritten")
     else: log("(smoke results are not promoted over the committed ones; pass --promote to do so)")
     return times
 
