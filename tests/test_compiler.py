@@ -141,14 +141,14 @@ def find(xs: list, k, target):
             hi = mid
     return lo
 """, [(8, 9), (0, 128)], 'sorted8'),
-'reverse': ("""
-def reverse(xs: list, k):
-    i, j = 0, k - 1
-    while i < j:
-        xs[i], xs[j] = xs[j], xs[i]
-        i += 1
-        j -= 1
-""", [(1, 9)], 8),
+'rotate': ("""
+def rotate(xs: list, k, times):
+    for t in range(times):
+        first = xs[0]
+        for i in range(1, k):
+            xs[i - 1] = xs[i]
+        xs[k - 1] = first
+""", [(1, 9), (0, 4)], 8),
 'prefix': ("""
 def prefix_sums(xs: list, k):
     total = 0
