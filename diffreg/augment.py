@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['PARSERS', 'HEAD_LR', 'CONTROLS', 'last_token', 'LastTokenParser', 'AttentionParser', 'number_table',
            'number_positions', 'PointerParser', 'char_table', 'SpanParser', 'Calculator', 'MachineProgram',
-           'PerProgramParser', 'parser_parts', 'ComputerHead', 'answer_loss', 'param_groups', 'AugmentedLM',
-           'tiny_llama_config']
+           'program_from_config', 'PerProgramParser', 'parser_parts', 'ComputerHead', 'answer_loss', 'param_groups',
+           'AugmentedLM', 'tiny_llama_config']
 
 # %% ../nbs/17_augment.ipynb #c6682c6d
 import math
@@ -221,6 +221,10 @@ class Calculator(nn.Module):
         `sel.sum(-1)`."""
         return self.lut(sel, slots[:, self.a_slot], slots[:, self.b_slot], validate=False)[:, None]
 
+    def config(self) -> dict:
+        "The constructor arguments that rebuild this program (`program_from_config`): what a saved model records."
+        return dict(kind='Calculator', n=self.n, ops=list(self.ops), a_slot=self.a_slot, b_slot=self.b_slot)
+
 class MachineProgram(nn.Module):
     """A linked library function on the soft machine: slots -> `in_registers` and memory cells `in_memory`;
     answer from `out_registers` or `out_memory` -> `[B, L, n]`, weighted by its one selection entry. `control`: 'soft'
@@ -269,6 +273,26 @@ class MachineProgram(nn.Module):
         st = self.machine.run(self.prog, M, Rg, max_steps=self.steps, control=ctl, fast=self.fast)
         out = torch.cat([st.registers[:, self.out_r], st.memory[:, self.out_m]], 1)
         return sel[:, :1, None] * out
+
+    def config(self) -> dict:
+        "The constructor arguments that rebuild this program as it is now (after any `set_capacity`), device aside."
+        mc = self.machine
+        return dict(kind='MachineProgram', name=self.names[0], n=self.n, steps=self.steps,
+                    in_registers=list(self.in_r), in_memory=list(self.in_m), out_registers=list(self.out_r),
+                    out_memory=list(self.out_m), fixed={int(k): int(v) for k, v in self.fixed.items()}, memory=mc.m,
+                    registers=mc.r, alu=mc.alu_name, control=self.control, fast=self.fast)
+
+# %% ../nbs/17_augment.ipynb #3c19aeeb
+def program_from_config(config:dict, device=None) -> nn.Module:
+    "The program a `config()` describes (JSON-able: the keys of `fixed` may come back as strings)."
+    c = dict(config)
+    kind = c.pop('kind', None)
+    if kind == 'Calculator': return Calculator(**c)
+    if kind == 'MachineProgram':
+        c['fixed'] = {int(k): v for k, v in (c.get('fixed') or {}).items()}
+        return MachineProgram(**c, device=device)
+    raise ValueError(f"unknown program kind {kind!r} in {config!r}: 'Calculator' or 'MachineProgram'")
+
 
 # %% ../nbs/17_augment.ipynb #db36ae9b
 class PerProgramParser(nn.Module):
