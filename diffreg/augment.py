@@ -336,6 +336,8 @@ class ComputerHead(nn.Module):
         if len(lens) != 1: raise ValueError(f"all programs must answer with the same length, got {sorted(lens)}")
         self.n, self.S, self.L, self.temperature = n, n_slots, lens.pop(), temperature
         self.beam, self.explore = beam, explore                # candidate parses under 'marginal' control
+        self.settings = dict(parser=parser, temperature=temperature, beam=beam, explore=explore,   # to rebuild it
+                             **{k: v for k, v in parser_kw.items() if not torch.is_tensor(v)})
         self.names = [nm for p in self.programs for nm in p.names]
         self.parser = (PARSERS[parts[0]](d, n_slots, n, len(self.names), **parser_kw) if len(parts) == 1 else
                        PerProgramParser(d, n_slots, n, len(self.names), names=parts, **parser_kw))

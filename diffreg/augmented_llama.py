@@ -11,6 +11,7 @@ import importlib.util
 from pathlib import Path
 import torch
 from torch import nn
+from fastcore.basics import patch
 from .augment import AugmentedLM, ComputerHead
 
 # %% ../nbs/18_augmented_llama.ipynb #2c2091ed
@@ -87,10 +88,12 @@ class AugmentedLlama(AugmentedLM):
         self.keep_layers, self.total_layers = keep, L
 
     @classmethod
-    def from_pretrained(cls, programs, n_slots:int, model=None, allow_hub:bool=False, **kw):
+    def augment(cls, programs, n_slots:int, model=None, allow_hub:bool=False, **kw):
         "Load `model` offline (`load_causal_lm`) and augment it; returns `(AugmentedLlama, tokenizer)`."
         lm, tok = load_causal_lm(model, allow_hub)
-        return cls(lm, programs, n_slots, **kw), tok
+        m = cls(lm, programs, n_slots, **kw)
+        m.base_model, m.tokenizer = str(model or 'SmolLM2-135M-Instruct'), tok
+        return m, tok
 
 # %% ../nbs/18_augmented_llama.ipynb #b093c95c
 class LoRALinear(nn.Module):
@@ -118,9 +121,73 @@ def set_lm_mode(lm:nn.Module, mode:str='full', r:int=8, alpha:float=16., targets
 
 def set_finetune_mode(model:AugmentedLM, mode:str='full', r:int=8, alpha:float=16.,
                       targets=('q_proj', 'v_proj')) -> AugmentedLM:
-    "`set_lm_mode` on `model.lm`; the head always trains."
+    "`set_lm_mode` on `model.lm`; the head always trains. Recorded in `model.finetune` (a saved model rebuilds it)."
     set_lm_mode(model.lm, mode, r, alpha, targets)
     model.head.requires_grad_(True)
+    model.finetune = dict(mode=mode, r=r, alpha=alpha, targets=list(targets))
     return model
 
 def n_trainable(model:nn.Module) -> int: return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+# %% ../nbs/18_augmented_llama.ipynb #4a408fb9
+def _card(cfg:dict, card:dict=None) -> str:
+    "The model card: what the model is, how to load it, and what the caller knows of its training (`card`)."
+    progs = ', '.join(p.get('name', p['kind']) for p in cfg['programs'])
+    lines = [f"# {cfg.get('base_model') or 'A Llama'} + diffreg computer", "",
+             f"A {cfg.get('base_model') or 'Llama-family'} language model cut after {cfg['keep_layers']} of its "
+             f"{cfg['total_layers']} layers, feeding a differentiable register machine with the programs {progs} "
+             f"(values mod {cfg['n']}, {cfg['n_slots']} input slots, parser `{cfg['head']['parser']}`), made with "
+             f"diffreg {cfg['diffreg_version']}.", "", "```python", "from diffreg.augmented_llama import AugmentedLlama",
+             "model = AugmentedLlama.from_pretrained('THIS_FOLDER')", "```"]
+    if card: lines += ["", "## Training", ""] + [f"- {k}: {v}" for k, v in card.items()]
+    return '\n'.join(lines) + '\n'
+
+@patch
+def save_pretrained(self:AugmentedLlama, folder, tokenizer=None, card:dict=None) -> Path:
+    """Write the model to `folder` (`config.json`, `lm/config.json`, `model.safetensors`, the tokenizer, `README.md`);
+    `tokenizer` None: the one `augment` or `from_pretrained` attached; `card`: facts for the model card (task, training
+    configuration, accuracy)."""
+    import json
+    from safetensors.torch import save_model
+    from diffreg import __version__
+    tok = tokenizer if tokenizer is not None else getattr(self, 'tokenizer', None)
+    if tok is None: raise ValueError("pass the `tokenizer`: the model has none attached and cannot be used without it")
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    cfg = dict(diffreg_version=__version__, base_model=getattr(self, 'base_model', None),
+               programs=[p.config() for p in self.head.programs], head=self.head.settings, n=self.head.n,
+               n_slots=self.head.S, keep_layers=self.keep_layers, total_layers=self.total_layers,
+               finetune=getattr(self, 'finetune', dict(mode='full')))
+    (folder / 'config.json').write_text(json.dumps(cfg, indent=1))
+    self.lm.config.save_pretrained(folder / 'lm')
+    save_model(self, str(folder / 'model.safetensors'))
+    tok.save_pretrained(folder)
+    (folder / 'README.md').write_text(_card(cfg, card))
+    return folder
+
+@patch(cls_method=True)
+def from_pretrained(cls:AugmentedLlama, folder, device=None) -> AugmentedLlama:
+    """The model `save_pretrained` wrote to `folder`, its tokenizer attached as `.tokenizer`; a clear error naming
+    what is missing otherwise."""
+    import json
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+    from safetensors.torch import load_model
+    from diffreg.augment import program_from_config, parser_parts, number_table, char_table
+    folder = Path(folder)
+    missing = [f for f in ('config.json', 'lm/config.json', 'model.safetensors') if not (folder / f).exists()]
+    if missing: raise FileNotFoundError(f"{folder} is not a saved AugmentedLlama (no {', '.join(missing)}): "
+                                        "save one with `save_pretrained`")
+    cfg = json.loads((folder / 'config.json').read_text())
+    tok = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    body = AutoModel.from_config(AutoConfig.from_pretrained(str(folder / 'lm'), local_files_only=True))
+    head = dict(cfg['head']); parser = head.pop('parser')
+    parts = parser_parts(parser)
+    if 'pointer' in parts: head['numbers'] = number_table(tok.decode, len(tok))
+    if 'span' in parts: head['chars'] = char_table(tok.decode, len(tok))
+    m = cls(body, [program_from_config(p, device) for p in cfg['programs']], cfg['n_slots'], parser=parser,
+            keep_layers=cfg['keep_layers'], **head)
+    m.total_layers, m.base_model, m.tokenizer = cfg['total_layers'], cfg.get('base_model'), tok
+    ft = cfg.get('finetune', dict(mode='full'))
+    set_finetune_mode(m, ft['mode'], **{k: v for k, v in ft.items() if k != 'mode'})
+    load_model(m, str(folder / 'model.safetensors'))
+    return m.to(device) if device is not None else m
+
