@@ -137,7 +137,8 @@ def _card(cfg:dict, card:dict=None) -> str:
              f"A {cfg.get('base_model') or 'Llama-family'} language model cut after {cfg['keep_layers']} of its "
              f"{cfg['total_layers']} layers, feeding a differentiable register machine with the programs {progs} "
              f"(values mod {cfg['n']}, {cfg['n_slots']} input slots, parser `{cfg['head']['parser']}`), made with "
-             f"diffreg {cfg['diffreg_version']}.", "", "```python", "from diffreg.augmented_llama import AugmentedLlama",
+             f"diffreg {cfg['diffreg_version']}.", "", "```python",
+             "from diffreg.augmented_llama import AugmentedLlama",
              "model = AugmentedLlama.from_pretrained('THIS_FOLDER')", "```"]
     if card: lines += ["", "## Training", ""] + [f"- {k}: {v}" for k, v in card.items()]
     return '\n'.join(lines) + '\n'
