@@ -5,17 +5,13 @@
 # %% auto #0
 __all__ = ['SORT_TEMPLATES', 'SORT_HELD_OUT', 'SORT_LENGTHS', 'SORT_ALPHABET', 'ADD_TEMPLATES', 'ADD_HELD_OUT', 'TASKS',
            'SORT_STEPS', 'SORT_DELIMITER', 'SORT_ANY_TRAIN', 'SORT_ANY_EVAL', 'ADD_ANY_TRAIN', 'ADD_ANY_EVAL',
-           'sort_row', 'sorting_sentences', 'add_row', 'addition_sentences', 'PadTo', 'sorter', 'any_sorter',
-           'adder_size', 'decimal_adder', 'Task', 'get_task', 'task_rows', 'write_task', 'load_task', 'tool_call',
-           'run_tool']
+           'sort_row', 'sorting_sentences', 'add_row', 'addition_sentences', 'sorter', 'any_sorter', 'adder_size',
+           'decimal_adder', 'Task', 'get_task', 'task_rows', 'write_task', 'load_task', 'tool_call', 'run_tool']
 
 # %% ../nbs/19_tasks.ipynb #a2bf1d84
 import dataclasses, random, string
-import torch
-from torch import nn
-import torch.nn.functional as F
 from .language_data import arithmetic_sentences, write_jsonl, read_jsonl, data_dir
-from .augment import Calculator, MachineProgram, CONTROLS
+from .augment import Calculator, MachineProgram, PadTo, CONTROLS
 
 # %% ../nbs/19_tasks.ipynb #6a51a54e
 SORT_TEMPLATES = ['Sort the string "{s}"', 'Sort the letters of "{s}" alphabetically.',
@@ -91,17 +87,6 @@ def addition_sentences(digits, n_examples:int, test_frac:float=0.3, n_heldout:in
 TASKS = ('calc128', 'calc256', 'sort8', 'sort10', 'sort12', 'select', 'sortany<K>', 'addany<D>')
 SORT_STEPS = {8: 400, 10: 610, 12: 860}   # worst case (reversed input) 391 / 600 / 853 steps, checked below
 SORT_DELIMITER = '"'                      # every sorting template closes the string with it
-
-class PadTo(nn.Module):
-    "Pad a program's answer `[B, l, n]` to `L` symbols with value `pad` (weighted by the program's selection mass)."
-    def __init__(self, prog:nn.Module, L:int, pad:int=0):
-        super().__init__()
-        self.prog, self.L, self.pad = prog, L, pad
-        self.n, self.n_select, self.names, self.out_len = prog.n, prog.n_select, prog.names, L
-    def forward(self, sel, slots):
-        out = self.prog(sel, slots)
-        fill = sel.sum(-1)[:, None, None] * F.one_hot(torch.tensor(self.pad, device=out.device), self.n).to(out.dtype)
-        return torch.cat([out, fill.expand(out.shape[0], self.L - out.shape[1], self.n)], 1)
 
 def sorter(k:int, n:int=128, control:str='hard') -> MachineProgram:
     """`insertion_sort` on the soft machine: slots 0..k-1 into memory cells 0..k-1, `r1 = k`; the sorted cells out;
