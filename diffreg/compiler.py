@@ -523,10 +523,12 @@ def for_range(self:Lowering, s):
                not any(x is y for y in ast.walk(s))]
     own = i not in _assigned(s.body) and not outside
     c = f'v:{i}' if own else self.temp()
-    self.expr(start, c)
+    late = own and i in _names(it)                    # `range(i + 3)` reads the old i: the counter is set after
+    start_r = self.expr(start) if late else self.expr(start, c)
     stop_r = self.expr(stop)                                        # evaluated once, as Python does
     if stop_r.startswith('v:') and (stop_r[2:] in _assigned(s.body) or stop_r[2:] == i):
         stop_r = self._snapshot(stop_r)
+    if late: self.emit('alu', 'copy', start_r, None, c)
     step_r = None if abs(step) == 1 else self.const(step)
     guard_r = None if abs(step) == 1 else self.const(step if step > 0 else self.n - 1 + step)
     body, cont, done = self.label('for'), self.label('next'), self.label('done')
