@@ -270,18 +270,14 @@ def compare(self:Lowering, left, op, right, dst=None, negate:bool=False) -> str:
         a = self.expr(x); d = dst or self.temp()
         self.emit('alu', 'not', a, None, d) if kind == 'not' else self.emit('alu', 'min', a, 'ONE', d)
         return d
-    a, b = self.expr(left), self.expr(right)
-    if op in _SWAP: op, a, b = _SWAP[op], b, a
-    d = dst or self.temp()
-    if op is ast.NotEq: self.emit('alu', 'eq', a, b, d); self.emit('alu', 'not', d, None, d)
-    else: self.emit('alu', {ast.Lt: 'lt', ast.LtE: 'le', ast.Eq: 'eq'}[op], a, b, d)
-    return d
+    return self._compare_regs(self.expr(left), op(), self.expr(right), dst=dst)
 
 @patch
-def _compare_regs(self:Lowering, a, op, b, negate=False):
+def _compare_regs(self:Lowering, a, op, b, negate=False, dst=None):
+    "A 0/1 register (`dst`, else a temporary): registers `a op b` (its negation with `negate`)."
     op = _NEG[type(op)] if negate else type(op)
     if op in _SWAP: op, a, b = _SWAP[op], b, a
-    d = self.temp()
+    d = dst or self.temp()
     if op is ast.NotEq: self.emit('alu', 'eq', a, b, d); self.emit('alu', 'not', d, None, d)
     else: self.emit('alu', {ast.Lt: 'lt', ast.LtE: 'le', ast.Eq: 'eq'}[op], a, b, d)
     return d
