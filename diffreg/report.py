@@ -54,7 +54,7 @@ def report_rows(root=None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(SUMMARY_KEYS))
 
 # %% ../nbs/92_report.ipynb #84b323e5
-HEADLINES = ('Figure 3*', 'Table 1, base 128, depth [46]', 'Tiny LLaMA + calculator (4.2)',
+HEADLINES = ('Figure 3*', 'Table 1, base 128, depth [46]', 'Tiny LLaMA + calculator (4.2)', 'Tiny LLaMA * budget',
              'Augmented calculator calc* (pointer)', 'Table 2, sorting *', 'Program selection*(pointer+span)',
              'Beyond: sorting 120 *', 'Beyond: adding 200-digit *', 'Beyond: adding 1000-digit *')
 README_MARKS = ('<!-- headline:start (python -m diffreg.report --write) -->', '<!-- headline:end -->')
