@@ -147,8 +147,8 @@ def _card(cfg:dict, card:dict=None) -> str:
 def save_pretrained(self:AugmentedLlama, folder, tokenizer=None, card:dict=None) -> Path:
     """Write the model to `folder` (`config.json`, `lm/config.json`, `model.safetensors`, the tokenizer, `README.md`);
     `tokenizer` None: the one `augment` or `from_pretrained` attached; `card`: facts for the model card (task, training
-    configuration, accuracy)."""
-    import json
+    configuration, accuracy; also kept in `config.json` as `training`)."""
+    import json, os
     from safetensors.torch import save_model
     from diffreg import __version__
     tok = tokenizer if tokenizer is not None else getattr(self, 'tokenizer', None)
@@ -157,10 +157,11 @@ def save_pretrained(self:AugmentedLlama, folder, tokenizer=None, card:dict=None)
     cfg = dict(diffreg_version=__version__, base_model=getattr(self, 'base_model', None),
                programs=[p.config() for p in self.head.programs], head=self.head.settings, n=self.head.n,
                n_slots=self.head.S, keep_layers=self.keep_layers, total_layers=self.total_layers,
-               finetune=getattr(self, 'finetune', dict(mode='full')))
-    (folder / 'config.json').write_text(json.dumps(cfg, indent=1))
+               finetune=getattr(self, 'finetune', dict(mode='full')), training=dict(card or {}))
+    (folder / 'config.json').write_text(json.dumps(cfg, indent=1, default=str))
     self.lm.config.save_pretrained(folder / 'lm')
-    save_model(self, str(folder / 'model.safetensors'))
+    tmp = folder / f'.model.safetensors.tmp-{os.getpid()}'          # a crash leaves the old weights or the new ones
+    save_model(self, str(tmp)); os.replace(tmp, folder / 'model.safetensors')
     tok.save_pretrained(folder)
     (folder / 'README.md').write_text(_card(cfg, card))
     return folder
@@ -178,7 +179,12 @@ def from_pretrained(cls:AugmentedLlama, folder, device=None) -> AugmentedLlama:
     if missing: raise FileNotFoundError(f"{folder} is not a saved AugmentedLlama (no {', '.join(missing)}): "
                                         "save one with `save_pretrained`")
     cfg = json.loads((folder / 'config.json').read_text())
+    if 'programs' not in cfg:
+        raise ValueError(f"{folder}/config.json describes no computer (no `programs`): not a saved AugmentedLlama; a "
+                         "plain language model (a text or tool baseline) loads with transformers' AutoModelForCausalLM")
     tok = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    if tok.pad_token is None: tok.pad_token = tok.eos_token
+    tok.padding_side = 'right'                                       # the parsers read the last real token
     body = AutoModel.from_config(AutoConfig.from_pretrained(str(folder / 'lm'), local_files_only=True))
     head = dict(cfg['head']); parser = head.pop('parser')
     parts = parser_parts(parser)
@@ -192,3 +198,64 @@ def from_pretrained(cls:AugmentedLlama, folder, device=None) -> AugmentedLlama:
     load_model(m, str(folder / 'model.safetensors'))
     return m.to(device) if device is not None else m
 
+
+# %% ../nbs/18_augmented_llama.ipynb #fe228f90
+@patch
+@torch.no_grad()
+def answer(self:AugmentedLM, sentences, tokenizer=None, bs:int=16) -> list:
+    """Ask the model: for each of `sentences` (a string or a list of them) a dict with `sentence`, `answer` (text),
+    `program` (the selection's most likely entry), `program_p` (its probability), `inputs` (that program's parsed
+    inputs: `read_program`), `confidence` (the answer's probability) and `mass` (the answer's total probability mass,
+    1 unless a soft run did not halt). `tokenizer` None: the one attached (`augment`, `from_pretrained`)."""
+    from diffreg.augment import read_program
+    if isinstance(sentences, str): sentences = [sentences]
+    sentences = list(sentences)
+    if not sentences or not all(isinstance(s, str) and s.strip() for s in sentences):
+        raise ValueError(f"`sentences` must be a non-empty string or list of non-empty strings, got {sentences!r}")
+    tok = tokenizer if tokenizer is not None else getattr(self, 'tokenizer', None)
+    if tok is None: raise ValueError("pass the `tokenizer`: the model has none attached")
+    if getattr(tok, 'padding_side', 'right') != 'right':
+        raise ValueError("the tokenizer must pad on the right (`tokenizer.padding_side = 'right'`): the parsers read "
+                         "each sentence's last real token")
+    self.eval()
+    dev, progs, out = next(self.parameters()).device, list(self.head.programs), []
+    owner = [j for j, p in enumerate(progs) for _ in range(p.n_select)]          # selection entry -> program
+    for i in range(0, len(sentences), bs):
+        chunk = sentences[i:i + bs]
+        enc = tok(chunk, return_tensors='pt', padding=True)
+        slots, sel, probs = self.predict(enc.input_ids.to(dev), enc.attention_mask.to(dev))
+        for b, s in enumerate(chunk):
+            k = int(sel[b].argmax()); j = owner[k]
+            sl = slots[b, j] if slots.dim() == 4 else slots[b]
+            top = probs[b].max(-1)
+            read = read_program(progs[j], sl.argmax(-1).tolist(), top.indices.tolist())
+            out.append(dict(sentence=s, answer=read['answer'], program=self.head.names[k], program_p=float(sel[b, k]),
+                            inputs=read['inputs'], confidence=float(top.values.prod()),
+                            mass=float(probs[b].sum(-1).min())))
+    return out
+
+# %% ../nbs/18_augmented_llama.ipynb #e729e701
+@patch
+@torch.no_grad()
+def trace(self:AugmentedLM, sentence:str, path=None, tokenizer=None):
+    """`(State, figure)`: the machine's traced run of the program `answer` picks for `sentence` on its parsed
+    inputs, drawn by `plot_trace` (saved to `path` if given)."""
+    from diffreg.augment import MachineProgram, PadTo
+    from diffreg.machine import plot_trace
+    got = self.answer(sentence, tokenizer)[0]
+    tok = tokenizer if tokenizer is not None else self.tokenizer
+    k = self.head.names.index(got['program']); progs = list(self.head.programs)
+    j = [j for j, p in enumerate(progs) for _ in range(p.n_select)][k]
+    prog = progs[j].prog if isinstance(progs[j], PadTo) else progs[j]
+    if not isinstance(prog, MachineProgram):
+        raise ValueError(f"{sentence!r} selects {got['program']!r} of the {type(prog).__name__}, which computes by "
+                         "table lookup (eq 10): there is no machine run to trace")
+    dev = next(self.parameters()).device
+    enc = tok([sentence], return_tensors='pt')
+    ids, mask = enc.input_ids.to(dev), enc.attention_mask.to(dev)
+    slots, _ = self.head.parse(self.states(ids, mask), mask, ids)
+    Rg, M = prog._load(slots[:, j] if slots.dim() == 4 else slots)
+    if prog.control == 'soft': st = prog.machine.run(prog.prog, M, Rg, max_steps=prog.steps, trace=True)
+    else: st = prog.machine.run(prog.prog, M.argmax(-1), Rg.argmax(-1), max_steps=prog.steps, hard=True, trace=True)
+    fig = plot_trace(st, prog.prog, path=path, title=f"{sentence} -> {got['answer']} ({got['program']})")
+    return st, fig

@@ -93,7 +93,7 @@ def sorter(k:int, n:int=128, control:str='hard') -> MachineProgram:
     `control` as in `MachineProgram`."""
     if k not in SORT_STEPS: raise ValueError(f"sorting lengths are {sorted(SORT_STEPS)}, got {k}")
     return MachineProgram('insertion_sort', n, SORT_STEPS[k], in_memory=range(k), out_memory=range(k), fixed={1: k},
-                          memory=k, control=control)
+                          memory=k, control=control, text=dict(kind='chars'))
 
 def any_sorter(K:int, n:int=128, control:str='hard') -> MachineProgram:
     """`sort_delimited` on the soft machine for strings of up to `K` letters: slots 0..K (the string, its delimiter,
@@ -103,7 +103,7 @@ def any_sorter(K:int, n:int=128, control:str='hard') -> MachineProgram:
     if not isinstance(K, int) or not 1 <= K < n - 1: raise ValueError(f"`K` must be an int in [1, {n - 2}], got {K!r}")
     return MachineProgram('sort_delimited', n, sort_delimited.steps({'r1': K + 1}), in_memory=range(K + 1),
                           out_memory=range(K + 1), fixed={1: K + 1, 2: ord(SORT_DELIMITER)}, memory=K + 1,
-                          control=control)
+                          control=control, text=dict(kind='chars', only=SORT_ALPHABET))
 
 def adder_size(D:int) -> int:
     """The value range for `add_decimal` on numbers of up to `D` digits: the smallest of 128, 1024 and 4096 that
@@ -122,7 +122,8 @@ def decimal_adder(D:int, n:int=None, control:str='hard') -> MachineProgram:
         raise ValueError(f"`D` must be an int >= 1 with 3(D+1) + 2 <= n = {n} cells, got {D!r}")
     S = D + 1
     return MachineProgram('add_decimal', n, add_decimal.steps({'r1': S}), in_memory=range(2 * S),
-                          out_memory=range(2 * S, 3 * S + 1), fixed={1: S}, memory=3 * S + 2, control=control)
+                          out_memory=range(2 * S, 3 * S + 1), fixed={1: S}, memory=3 * S + 2, control=control,
+                          text=dict(kind='chars', spans=2, only=string.digits))
 
 @dataclasses.dataclass(frozen=True)
 class Task:

@@ -462,7 +462,8 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     `<project>/runs/train/<run_name>`); an existing run there needs `resume` or `overwrite`. `stop_at`: stop (with a
     checkpoint) once this many optimiser steps are done; `resume` continues. `save=False` (smoke) writes only `log.csv`
     and the final weights: a checkpoint of a 135M model with its optimiser state is about 2 GB. A finished run also
-    writes `run.json` (its settings and logs): `resume` then returns its log, even after `RunFolder.prune`. Every
+    writes `run.json` (its settings and logs): `resume` then returns its log, even after `RunFolder.prune`; an
+    augmented run's folder is then a saved model (`AugmentedLlama.from_pretrained(out)`, with a model card). Every
     optimiser step's loss, gradient norm (before clipping) and answer mass go to `steps.csv`
     (`read_log(out, 'steps')`)."""
     from accelerate import Accelerator
@@ -540,7 +541,15 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
     t.add_callback('on_step', on_step).add_callback('on_epoch', on_epoch).run(cfg['epochs'], step)
     if not cfg['save']: run.write_log(rows, steps)
     if acc.is_main_process and not t.stop:
-        atomic_replace(run.path / 'model.safetensors', lambda tmp: save_model(acc.unwrap_model(net), str(tmp)))
+        core = acc.unwrap_model(net)
+        if baseline: atomic_replace(run.path / 'model.safetensors', lambda tmp: save_model(core, str(tmp)))
+        else:                      # the run folder is a saved model: AugmentedLlama.from_pretrained(run.path)
+            core.base_model, last = who['model'], rows[-1] if rows else {}
+            core.save_pretrained(run.path, tok, card=dict(
+                **who, training=f"{len(tr)} sentences, {cfg['epochs']} epoch(s), batch {cfg['bs']}, lr {cfg['lr']:g}, "
+                                 f"head lr {cfg['head_lr'] or cfg['lr']:g}, {t.step} steps",
+                test_accuracy=last.get('test_acc'), heldout_accuracy=last.get('heldout_acc'),
+                select_accuracy=last.get('test_select_acc'), training_seconds=round(time.time() - t0, 1)))
         done = dict(step=t.step, seconds=time.time() - t0, rows=rows, steps=steps, config={**cfg, **who})
         atomic_write(run.path / 'run.json', json.dumps(done))
     return pd.DataFrame(rows)

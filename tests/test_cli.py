@@ -6,7 +6,7 @@ import pytest
 from diffreg.results import project_root
 
 ROOT = project_root(Path(__file__).parent)
-CLIS = ['train', 'tiny_llama', 'pipeline', 'report', 'bench']
+CLIS = ['train', 'tiny_llama', 'pipeline', 'report', 'bench', 'ask']
 
 
 def tree_hash(*dirs):
@@ -23,7 +23,7 @@ def test_every_flag_has_help_with_its_default(name):
     p = importlib.import_module(f'diffreg.{name}').cli()
     opts = [a for a in p._actions if a.dest != 'help']
     assert all(a.help for a in opts), [a.dest for a in opts if not a.help]
-    positional = [a for a in opts if not a.option_strings and a.nargs is None]          # a required choice states no default
+    positional = [a for a in opts if not a.option_strings and a.nargs in (None, '+')]   # a required choice states no default
     assert len(re.findall(r'\(default:\s', p.format_help())) == len(opts) - len(positional), p.format_help()
 
 
