@@ -31,7 +31,14 @@ def answer_text(row) -> str: return str(row['answer'])
 class ComputerAdapter:
     """How the trainer batches, scores and evaluates an augmented LM on `spec`: the answer as `spec.L` symbols of the
     computer."""
-    def __init__(self, spec:Task, tok): self.spec, self.tok = spec, tok
+    def __init__(self, spec:Task, tok, acc=None): self.spec, self.tok, self.acc = spec, tok, acc
+
+    def per_process(self, count:torch.Tensor):
+        """What a summed loss is divided by: None on one process (the batch's own mean); on several (`acc`, an
+        `Accelerator`), the mean of `count` over the processes, so that DDP's mean of their gradients is the global
+        batch's mean even where the processes score different numbers of positions."""
+        if self.acc is None or self.acc.num_processes == 1: return None
+        return self.acc.reduce(count.detach().float().to(self.acc.device), 'mean')
 
     def batch(self, rows) -> dict:
         "Rows -> `input_ids`, `attention_mask` `[B, T]`, `answer`, `scored` `[B, L]`, `program` `[B]`."
@@ -47,8 +54,10 @@ class ComputerAdapter:
         symbols (1 when every run halted with its program selected; less while a soft run's mass is still running
         when its step budget ends), a diagnosis of the fully soft machine."""
         probs = net(b['input_ids'], b['attention_mask'])
-        self.answer_mass = float(probs.detach().sum(-1)[b['scored']].mean())
-        return answer_loss(probs, b['answer'], b['scored'])
+        mass = probs.detach().sum(-1)[b['scored']].mean()
+        if self.per_process(mass) is not None: mass = self.per_process(mass)          # over the global batch
+        self.answer_mass = float(mass)
+        return answer_loss(probs, b['answer'], b['scored'], denom=self.per_process(b['scored'].sum()))
 
     @torch.no_grad()
     def evaluate(self, model, rows, bs:int=16, device=None) -> dict:
@@ -85,9 +94,10 @@ class TextAdapter(ComputerAdapter):
         return dict(input_ids=ids, attention_mask=mask, labels=labels)
 
     def loss(self, net, b:dict) -> torch.Tensor:
-        "The causal LM's own loss on the labelled tokens."
+        "The causal LM's own loss on the labelled tokens (on several processes: over the global batch's tokens)."
         self.answer_mass = float('nan')
-        return net(**b).loss
+        d = self.per_process((b['labels'][:, 1:] != -100).sum())                     # the tokens it predicts
+        return net(**b).loss if d is None else net(**b, num_items_in_batch=d).loss
 
     @torch.no_grad()
     def evaluate(self, model, rows, bs:int=16, device=None) -> dict:
@@ -429,6 +439,7 @@ def optimise(self:Trainer, batch) -> float:
         self.grad_norm = float(clip(self.net.parameters(), self.clip))
     for o in self.opts: o.step()
     if self.sched is not None: self.sched.step()
+    if acc is not None and acc.num_processes > 1: loss = acc.reduce(loss.detach(), 'mean')   # the global batch's
     return loss.item()
 
 @patch
@@ -481,13 +492,15 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
                     resume=resume, overwrite=overwrite)
     # once answers are certain, the machine's tiny probabilities turn denormal: 5-10x slower steps on CPU
     torch.set_flush_denormal(True)
-    acc = Accelerator(mixed_precision='bf16' if torch.cuda.is_available() else 'no')
+    # without a GPU, `cpu=True` is what lets several launched processes (torchrun's LOCAL_RANK) form a gloo group
+    gpu = torch.cuda.is_available()
+    acc = Accelerator(mixed_precision='bf16' if gpu else 'no', cpu=not gpu)
     set_seed(seed)
     net, tok, spec = build_model(task, model, parser, mode, baseline, allow_hub, control=control)
     tr = load_task(task, 'train')[:cfg['n_train'] or None]
     evals = {k: load_task(task, k)[:cfg['n_eval'] or None] for k in ('test', 'heldout')}
     sampler = EpochSampler(len(tr), seed)
-    adapter = (BASELINES[baseline] if baseline else ComputerAdapter)(spec, tok)
+    adapter = (BASELINES[baseline] if baseline else ComputerAdapter)(spec, tok, acc)
     dl = torch.utils.data.DataLoader(tr, batch_size=cfg['bs'], sampler=sampler, collate_fn=adapter.batch)
     opt = torch.optim.AdamW(param_groups(net, cfg['lr'], cfg['head_lr']))
     from transformers import get_linear_schedule_with_warmup
@@ -705,7 +718,8 @@ def cli() -> argparse.ArgumentParser:
     a('--n-eval', type=_at_least(1), default=None, help='test and held-out sentences evaluated (None: the scale\'s; '
                                                         'cpu 200)')
     a('--epochs', type=_at_least(1), default=None, help="epochs (None: the scale's; cpu 1)")
-    a('--bs', type=_at_least(1), default=None, help="batch size (None: the scale's; cpu 8)")
+    a('--bs', type=_at_least(1), default=None,
+      help="batch size per process (None: the scale's; cpu 8); the global batch is processes x bs")
     a('--eval-every', type=_at_least(0), default=None, help="evaluate every N optimiser steps, 0: only at epoch ends "
                                                             "(None: the scale's; cpu 50)")
     a('--save-every', type=_at_least(0), default=None, help="checkpoint every N optimiser steps, 0: only at epoch "
