@@ -33,8 +33,11 @@ sync-check: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check diffreg
 
+# one nbdev-test process per notebook, two at a time: nbdev-test's own worker pool runs many notebooks in one process,
+# whose memory then only grows (a worker reached 22 GiB and was killed on a 24 GiB machine); one torch thread each,
+# since two processes on two cores at two threads each slow the soft machine's small ops down many times
 nbtest: $(STAMP)
-	$(BIN)/nbdev-test --n-workers 2 --timing
+	ls nbs/*.ipynb | OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} xargs -P 2 -n 1 $(BIN)/nbdev-test --timing
 
 # `make test` has just run every notebook with nbdev-test (2 workers), so pytest skips its one-case-per-notebook bridge
 # here; `make pytest-all` (or plain `pytest`) runs it too.
