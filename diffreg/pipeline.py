@@ -97,7 +97,8 @@ def run_pipeline(scale:str='cpu', notebooks=None, runs=None, promote:bool=None, 
     """Run the experiment `notebooks` (default all) with papermill at `scale` (and the other papermill `params`, the
     same for every notebook: `resume=True` to continue runs an earlier, interrupted run left); return
     `[(name, seconds)]`; raise `NotebookFailed`. Prints the `plan` first and shows one progress bar over the whole
-    run (weighted by the estimates: its ETA); a promoted run records its timings (`record_timings`)."""
+    run (weighted by the estimates: its ETA); a promoted run records its timings (`record_timings`) unless it
+    resumed."""
     import papermill as pm
     log = log or (lambda s: print(s, flush=True))
     if scale not in SCALE_NAMES: raise ValueError(f"`scale` must be one of {SCALE_NAMES}, got {scale!r}")
@@ -148,7 +149,9 @@ def run_pipeline(scale:str='cpu', notebooks=None, runs=None, promote:bool=None, 
         write_report(root, root / 'tables' / 'REPORT.md')
         update_readme(root)
         seeds = str((params or {}).get('seeds') or ('0' if scale == 'smoke' else '0,1,2'))
-        record_timings(times, scale, root, seeds, 'pipeline' + (f" with {params}" if params else ''))
+        # a resumed run reused earlier work: its seconds are not what the notebook costs, so the estimates stay
+        if (params or {}).get('resume'): log("timings not recorded: a resumed run's seconds omit the work it reused")
+        else: record_timings(times, scale, root, seeds, 'pipeline' + (f" with {params}" if params else ''))
         # markdown from the notebook that ran
         for nb in notebooks: render_html(out / nb.name, root / 'html', source=nb)
         log(f"figures/ and tables/ updated from the {scale} run; tables/REPORT.md and the README headline rewritten")
