@@ -7,7 +7,7 @@ __all__ = ['PROMPT', 'TOOL_PROMPT', 'BASELINES', 'COMMON', 'TRAIN_SCALES', 'CHEC
            'ComputerAdapter', 'TextAdapter', 'may_become', 'StopWhenWrong', 'ToolAdapter', 'baseline_kind',
            'check_config', 'model_label', 'build_model', 'run_name', 'RunError', 'atomic_replace', 'atomic_write',
            'RunFolder', 'read_log', 'EpochSampler', 'Trainer', 'train', 'split_config', 'sweep_dir', 'sweep',
-           'load_run', 'run_config', 'final_evals', 'cli', 'main']
+           'load_run', 'run_config', 'final_evals', 'cli', 'default_head_lr', 'main']
 
 # %% ../nbs/20_train.ipynb #bee58dbf
 import argparse, contextlib, copy, hashlib, json, math, os, shutil, sys, time
@@ -727,11 +727,23 @@ def cli() -> argparse.ArgumentParser:
     a('--stop-at', type=_at_least(1), default=None, help='stop with a checkpoint after this many optimiser steps '
                                                          '(continue with --resume)')
     a('--lr', type=_positive_float, default=None, help="the LM's peak learning rate (None: the scale's; cpu 1e-4)")
-    a('--head-lr', type=_positive_float, default=None, help="the computer head's peak learning rate (None: --lr)")
+    a('--head-lr', type=_positive_float, default=None, help="the computer head's peak learning rate (None: the parser's "
+                                                            "HEAD_LR, as the experiments: last, attention 1e-2; "
+                                                            "pointer, span 1e-3)")
     a('--threads', type=_at_least(1), default=1, help="torch threads (1: the soft machine's small ops slow down 2-3x "
                                                       "with 2 threads when the other core is busy; 2 gain ~12 %% on an "
                                                       "idle 2-core machine)")
     return p
+
+# %% ../nbs/20_train.ipynb #a9511547
+def default_head_lr(parser:str) -> float:
+    """The computer head's learning rate the experiments use for `parser` (`HEAD_LR`; `'pointer+span'`: its parts'
+    common rate); a clear error when the parts' rates differ."""
+    rates = {HEAD_LR[nm] for nm in parser_parts(parser)}
+    if len(rates) > 1:
+        raise ValueError(f"the parts of `parser` {parser!r} have different head learning rates in HEAD_LR "
+                         f"({sorted(rates)}): give --head-lr")
+    return rates.pop()
 
 # %% ../nbs/20_train.ipynb #abc1954c
 def main(argv=None):
@@ -742,6 +754,9 @@ def main(argv=None):
     except ValueError as e: p.error(str(e))
     keys = ('n_train', 'n_eval', 'epochs', 'bs', 'eval_every', 'save_every', 'lr', 'head_lr')
     over = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
+    if args.head_lr is None and not args.baseline:
+        try: over['head_lr'] = default_head_lr(args.parser)
+        except ValueError as e: p.error(str(e))
     try:
         log = train(args.task, args.model, args.scale, args.parser, args.mode, args.baseline, args.out, args.resume,
                     args.seed, args.allow_hub, control=args.control, overwrite=args.overwrite, stop_at=args.stop_at,
