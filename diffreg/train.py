@@ -727,9 +727,9 @@ def cli() -> argparse.ArgumentParser:
     a('--stop-at', type=_at_least(1), default=None, help='stop with a checkpoint after this many optimiser steps '
                                                          '(continue with --resume)')
     a('--lr', type=_positive_float, default=None, help="the LM's peak learning rate (None: the scale's; cpu 1e-4)")
-    a('--head-lr', type=_positive_float, default=None, help="the computer head's peak learning rate (None: the parser's "
-                                                            "HEAD_LR, as the experiments: last, attention 1e-2; "
-                                                            "pointer, span 1e-3)")
+    a('--head-lr', type=_positive_float, default=None,
+      help="the computer head's peak learning rate (None: the parser's HEAD_LR, as the experiments: last, attention "
+           "1e-2; pointer, span 1e-3)")
     a('--threads', type=_at_least(1), default=1, help="torch threads (1: the soft machine's small ops slow down 2-3x "
                                                       "with 2 threads when the other core is busy; 2 gain ~12 %% on an "
                                                       "idle 2-core machine)")
