@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from .minimal import arithmetic_split, apply_ops, RoutingNet, TASK_OPS
 from .encodings import to_binary, from_binary
+from .results import n_seeds
 
 # %% ../nbs/15_swap.ipynb #0d96864a
 def routing_data(n:int, seed:int=0, test_frac:float=0.3) -> dict:
@@ -49,6 +50,6 @@ def swap_summary(swap, wall:str, n:int, scale:str, seed:int) -> list:
     r = swap[swap.model == 'trained with table, swapped'].iloc[0]
     return [dict(experiment='Swap: table-trained, circuit at test time (16-bit)', paper='proposed, no number',
                  ours=f"{100 * r.beyond_range_16bit_acc:.1f} % ({100 * r.beyond_range_16bit_acc_hardened:.0f} % with "
-                      f"argmax routing)",
+                      f"argmax routing); {n_seeds(1)}",
                  configuration=f'routing network, mod {n} training, {scale} scale, seed {seed} (15_swap)', wall=wall,
                  why='the paper states the idea; we measure it')]

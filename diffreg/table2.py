@@ -45,7 +45,8 @@ def soft_summary(res:pd.DataFrame, curve:pd.DataFrame) -> list:
     for c, d in res.groupby('config', sort=False):
         cv = curve[curve.config == c]
         parts.append(f"{c} {seed_stats(100 * d.test_acc, '.1f')} % (held-out {seed_stats(100 * d.heldout_acc, '.1f')}) "
-                     f"after {int(d.step.max())} steps, loss {cv.loss.iloc[0]:.2f} -> {cv.loss.iloc[-1]:.2f}")
+                     f"after {int(d.step.max())} steps, loss {cv.loss.iloc[0]:.2f} -> {cv.loss.iloc[-1]:.2f}, "
+                     f"{n_seeds(d.seed.nunique())}")
     w = res.iloc[0]
     return [dict(experiment='Table 2 at 8 letters, the fully soft machine (the paper\'s design)',
                  paper=f"{PAPER_TABLE2[8]:.2f} (last, fully soft)", ours='; '.join(parts),

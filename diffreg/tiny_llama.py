@@ -339,7 +339,8 @@ def tiny_summary(log:pd.DataFrame, name:str, experiment:str='Tiny LLaMA + calcul
                         paper='99.2 % at epoch 62, 100 % at epoch 132 (parser: last)',
                         ours=ours,
                         configuration=f"parser {prs}, lr {t.lr.iloc[0]:g} (head {t.head_lr.iloc[0]:g}), batch 32, "
-                                      f"scale {t.scale.iloc[0]}, seeds {', '.join(str(g.seed.iloc[0]) for g in per)}, "
+                                      f"scale {t.scale.iloc[0]}, seed{'s' if len(per) > 1 else ''} "
+                                      f"{', '.join(str(g.seed.iloc[0]) for g in per)}, "
                                       f"{name}.csv (21_tiny_llama)",
                         wall=f"{wall:.0f} min (training, all seeds)", why=WHY_TINY.get(prs, '')))
     return out
