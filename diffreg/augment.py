@@ -404,6 +404,11 @@ class ComputerHead(nn.Module):
         super().__init__()
         self.programs = nn.ModuleList(programs)
         parts = parser_parts(parser, len(self.programs))
+        for part, prog in zip(parts * len(self.programs) if len(parts) == 1 else parts, self.programs):
+            # a string holds no number tokens: every slot would be uniform, whatever the weights (nothing to learn)
+            if part == 'pointer' and getattr(prog, 'text', {}).get('kind') == 'chars':
+                raise ValueError(f"the pointer parser copies number tokens, but program {prog.names[0]!r} reads "
+                                 f"characters: use 'span' for it (or 'last', 'attention')")
         lens = {p.out_len for p in self.programs}
         if len(lens) != 1: raise ValueError(f"all programs must answer with the same length, got {sorted(lens)}")
         self.n, self.S, self.L, self.temperature = n, n_slots, lens.pop(), temperature
