@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['HEADLINES', 'README_MARKS', 'OTHER_PRODUCERS', 'producers', 'producer_of', 'report_rows', 'headline_markdown',
-           'update_readme', 'report_markdown', 'write_report', 'cli', 'main']
+           'update_readme', 'unstated_n', 'unstated_note', 'report_markdown', 'write_report', 'cli', 'main']
 
 # %% ../nbs/92_report.ipynb #f34a0578
 import argparse, json, re, fnmatch
@@ -82,6 +82,19 @@ def update_readme(root=None, readme=None) -> bool:
     return True
 
 
+# %% ../nbs/92_report.ipynb #c75381cd
+def unstated_n(rows:pd.DataFrame) -> list:
+    """The experiments of report `rows` whose `ours` does not say over how many seeds it is (`n = k seed(s)`,
+    `n_seeds`); 'not run' rows are not counted."""
+    said = lambda s: re.search(r'\bn = \d+ seeds?\b', s)
+    return [r.experiment for r in rows.itertuples() if r.ours != 'not run' and not said(r.ours)]
+
+def unstated_note(rows:pd.DataFrame) -> str:
+    "The line under the report's table that names the rows whose n is not stated ('' if none)."
+    miss = unstated_n(rows)
+    return ('' if not miss else f"\n\n**n not stated** in {len(miss)} rows, made before their notebook reported its "
+            f"seed count (re-run it to fill them in): {'; '.join(miss)}.")
+
 # %% ../nbs/92_report.ipynb #fbdcfbb5
 OTHER_PRODUCERS = {'tables/timings.csv': '93_pipeline.ipynb (every promoted run)'}   # not an experiment's
 
@@ -99,7 +112,7 @@ def report_markdown(root=None) -> str:
           "beside its tables (`tables/*.summary.json`). Percentages are test "
           "accuracy. Each row names the configuration its number comes from; 'not run' marks experiments whose "
           "committed "
-          "results do not exist yet.\n\n" + rows.to_markdown(index=False) +
+          "results do not exist yet.\n\n" + rows.to_markdown(index=False) + unstated_note(rows) +
           "\n\n## Which notebook produces each figure and table\n\n" + inv.to_markdown(index=False) + "\n")
     return md
 
