@@ -546,9 +546,9 @@ def train(task:str, model=None, scale:str='smoke', parser:str='last', mode:str='
                           seconds=time.time() - t0))
         if t.step == min(ZERO_GRAD_STEPS, total) and all(s['grad_norm'] == 0 for s in steps[-t.step:]):
             warnings.warn(f"{task} {baseline or parser} (control {control}): each of the first {t.step} optimiser "
-                          f"steps had an exactly zero gradient, so nothing is learning (a program that reads the "
-                          f"parsed inputs only through its control flow under hard control, e.g. addition: try the "
-                          f"span parser with --control marginal)", ZeroGradientWarning)
+                          f"steps had an exactly zero gradient, so nothing is learning (under hard control a program "
+                          f"whose run does not change with the parsed inputs passes no gradient back; for addition "
+                          f"the span parser with --control marginal trains)", ZeroGradientWarning)
         if cfg['eval_every'] and t.step % cfg['eval_every'] == 0 and acc.is_main_process:
             log_eval(t, t.step / per_epoch)
         t.stop = t.step == stop_at
