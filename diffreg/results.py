@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['SUMMARY_KEYS', 'project_root', 'results_root', 'figure_path', 'table_path', 'save_table', 'check_summary',
            'save_summary', 'read_summary', 'has_parameters', 'experiment_notebooks', 'scale_seeds', 'over_seeds',
-           'mean_std', 'seed_stats', 'n_seeds', 'cache_root', 'cached']
+           'mean_std', 'seed_stats', 'n_seeds', 'seed_list', 'cache_root', 'cached']
 
 # %% ../nbs/90_results.ipynb #f5945b1b
 import importlib.util, json, os, tempfile
@@ -140,6 +140,11 @@ def seed_stats(xs, fmt:str='.1f') -> str:
 def n_seeds(k:int) -> str:
     "`'n = 3 seeds'` / `'n = 1 seed'`: how many seeds a number is over."
     return f"n = {k} seed{'s' if k != 1 else ''}"
+
+def seed_list(seeds) -> str:
+    "`'seeds 0, 1, 2'` / `'seed 0'`: which seeds a configuration ran with."
+    seeds = list(seeds)
+    return f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
 
 # %% ../nbs/90_results.ipynb #4dd127b2
 def cache_root() -> Path:

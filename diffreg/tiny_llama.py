@@ -317,7 +317,7 @@ def tiny_summary(log:pd.DataFrame, name:str, experiment:str='Tiny LLaMA + calcul
     per-epoch rows of one or more seeds): the epoch of 100 % test accuracy (or the best accuracy) and the final
     held-out accuracy, as mean ± std over seeds; `at`: epochs whose test accuracy to state as well (the paper's key
     points)."""
-    from diffreg.results import mean_std, n_seeds
+    from diffreg.results import mean_std, n_seeds, seed_list
     out = []
     for prs, t in log.groupby('parser', sort=False):
         per = [g for _, g in t.groupby('seed')]
@@ -339,8 +339,7 @@ def tiny_summary(log:pd.DataFrame, name:str, experiment:str='Tiny LLaMA + calcul
                         paper='99.2 % at epoch 62, 100 % at epoch 132 (parser: last)',
                         ours=ours,
                         configuration=f"parser {prs}, lr {t.lr.iloc[0]:g} (head {t.head_lr.iloc[0]:g}), batch 32, "
-                                      f"scale {t.scale.iloc[0]}, seed{'s' if len(per) > 1 else ''} "
-                                      f"{', '.join(str(g.seed.iloc[0]) for g in per)}, "
+                                      f"scale {t.scale.iloc[0]}, {seed_list(g.seed.iloc[0] for g in per)}, "
                                       f"{name}.csv (21_tiny_llama)",
                         wall=f"{wall:.0f} min (training, all seeds)", why=WHY_TINY.get(prs, '')))
     return out

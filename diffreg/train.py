@@ -21,7 +21,7 @@ from fastcore.basics import patch, store_attr
 from .augment import answer_loss, param_groups, number_table, char_table, PARSERS, HEAD_LR, parser_parts, CONTROLS
 from .augmented_llama import (AugmentedLlama, load_causal_lm, set_finetune_mode, set_lm_mode, n_trainable,
                                      FINETUNE_MODES)
-from .results import project_root
+from .results import project_root, seed_list
 from .tasks import load_task, get_task, Task, TASKS, tool_call, run_tool
 
 # %% ../nbs/20_train.ipynb #2462f0ed
@@ -666,7 +666,7 @@ def run_config(log:pd.DataFrame, where:str) -> str:
     ctl = (f", {d.control} control" if 'control' in log and d.control not in ('hard', None) and d.parser != 'text'
            else '')
     return (f"{d.model}, {d['mode']} fine-tuning, {int(d.n_train)} sentences, batch {int(d.bs)}, lr {d.lr:g}{head}"
-            f"{ctl}, scale {d.scale}, seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))} ({where})")
+            f"{ctl}, scale {d.scale}, {seed_list(seeds)} ({where})")
 
 def final_evals(log:pd.DataFrame) -> pd.DataFrame:
     "Each run's last evaluation in `sweep`'s `log`: one row per task, configuration and seed, in the log's order."

@@ -9,8 +9,8 @@ Tolerance. Before any update (step 1) the two runs compute the same loss and gra
 relative 1e-6. Afterwards AdamW divides each coordinate's step by its own gradient scale, so a coordinate whose true
 gradient is ~0 takes a full-size step whose sign is decided by rounding; the weights then differ by O(lr) and the
 losses by about lr x steps in relative terms (measured at the smoke lr 1e-5 for the LM and the head: 5e-5 to
-1.1e-4 after 4 steps; with the head at 1e-3, the CLI's default for pointer: 7e-4; at lr 1e-4: 1.1e-3). We allow relative 1e-3 from
-step 2 on: a wrong gradient (a process's loss not averaged, a half batch counted twice) is off by tens of percent.
+1.1e-4 after 4 steps; with the head at 1e-3, the CLI's default for pointer: 7e-4; at lr 1e-4: 1.1e-3). We allow
+relative 1e-3 from step 2 on: a wrong gradient (a process's loss not averaged, a half batch counted twice) is off by tens of percent.
 """
 import os, shutil, subprocess, sys
 from pathlib import Path
